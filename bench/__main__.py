@@ -1,0 +1,18 @@
+"""Run every benchmark and print its figures (`make bench`)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ["bench.machine"]
+
+
+def main() -> None:
+    for name in BENCHMARKS if len(sys.argv) < 2 else sys.argv[1:]:
+        module = importlib.import_module(name)
+        module.main()
+
+
+if __name__ == "__main__":
+    main()

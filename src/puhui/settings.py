@@ -1,0 +1,26 @@
+"""Settings from `PUHUI_` environment variables and an optional `puhui.toml`; none are required."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+
+from puhui.db import DEFAULT_URL
+
+
+class Settings(BaseSettings):
+    """Platform configuration. The embedded default needs no configuration at all."""
+
+    model_config = SettingsConfigDict(env_prefix="PUHUI_", toml_file="puhui.toml", extra="ignore")
+
+    database_url: str = DEFAULT_URL
+    data_dir: str = "./puhui-data"
+
+    @classmethod
+    def settings_customise_sources(  # type: ignore[no-untyped-def]
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def get_settings() -> Settings:
+    return Settings()
