@@ -210,7 +210,7 @@ def execute_accounts(
     return AccountPlan(
         results=[(i, CreateAccountResult(c)) for i, c in results],
         inserted=inserted,
-        last_timestamp=timestamp + max(len(batch) - 1, 0),
+        last_timestamp=timestamp + len(batch),
     )
 
 

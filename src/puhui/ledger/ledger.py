@@ -123,8 +123,7 @@ class Ledger:
             timestamp = self._now(tx.last_timestamp())
             existing = tx.load_accounts(a.id for a in events)
             plan = execute_accounts(events, timestamp, existing)
-            if plan.inserted:
-                tx.write_accounts(plan)
+            tx.write_accounts(plan)
         return plan.results
 
     def create_transfers(self, batch: Sequence[Transfer]) -> list[tuple[int, CreateTransferResult]]:
