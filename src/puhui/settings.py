@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
-from puhui.db import DEFAULT_URL
-
 
 class Settings(BaseSettings):
     """Platform configuration. The embedded default needs no configuration at all."""
 
     model_config = SettingsConfigDict(env_prefix="PUHUI_", toml_file="puhui.toml", extra="ignore")
 
-    database_url: str = DEFAULT_URL
+    database_url: str = "sqlite:///./puhui-data/puhui.db"
     data_dir: str = "./puhui-data"
 
     @classmethod

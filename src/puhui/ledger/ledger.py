@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 
 from puhui.db import parse_database_url
 from puhui.errors import ValidationError
@@ -28,10 +29,13 @@ from puhui.ledger.types import (
     CreateTransferResult,
     LedgerTotals,
     Transfer,
+    TransferFlags,
 )
 
 #: TigerBeetle's maximum number of events in one request.
 BATCH_MAX = 8190
+#: Most accounts a Ledger keeps in memory between its own consecutive writes.
+ACCOUNT_CACHE_MAX = 1_000_000
 
 Clock = Callable[[], int]
 
@@ -74,29 +78,49 @@ _BITS = {U128_MAX: 128, U64_MAX: 64, U32_MAX: 32, U16_MAX: 16}
 
 
 def _check_batch(kind: str, batch: Sequence[object], cls: type, widths: dict[str, int]) -> None:
+    """Refuse a malformed batch before anything is written, naming the first bad field."""
     if not isinstance(batch, list | tuple):
         raise LedgerInputError(f"{kind} must be a list", field=kind)
     if len(batch) > BATCH_MAX:
         raise LedgerInputError(
             f"{kind}: at most {BATCH_MAX} events per batch, got {len(batch)}", field=kind
         )
+    # Fast path: one attrgetter per width; the slow path below only runs to name the culprit.
+    groups = [
+        (attrgetter(*[n for n, w in widths.items() if w == limit]), limit)
+        for limit in sorted(set(widths.values()), reverse=True)
+    ]
     for index, event in enumerate(batch):
-        if not isinstance(event, cls):
+        if type(event) is not cls:
+            _explain(kind, index, event, cls, widths)
+        for getter, limit in groups:
+            values = getter(event)
+            if (
+                _INT_ONLY.issuperset(map(type, values)) is False
+                or min(values) < 0
+                or max(values) > limit
+            ):
+                _explain(kind, index, event, cls, widths)
+
+
+_INT_ONLY = frozenset({int, AccountFlags, TransferFlags})
+
+
+def _explain(kind: str, index: int, event: object, cls: type, widths: dict[str, int]) -> None:
+    if not isinstance(event, cls):
+        raise LedgerInputError(
+            f"{kind}[{index}] must be a {cls.__name__}", field=f"{kind}[{index}]"
+        )
+    for name, limit in widths.items():
+        value = getattr(event, name)
+        where = f"{kind}[{index}].{name}"
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise LedgerInputError(f"{where} must be an integer", field=where)
+        if value < 0 or value > limit:
             raise LedgerInputError(
-                f"{kind}[{index}] must be a {cls.__name__}", field=f"{kind}[{index}]"
+                f"{where} must be an unsigned {_BITS[limit]}-bit integer (0..{limit}), got {value}",
+                field=where,
             )
-        for name, limit in widths.items():
-            value = getattr(event, name)
-            if (type(value) is not int and not isinstance(value, int)) or isinstance(value, bool):
-                raise LedgerInputError(
-                    f"{kind}[{index}].{name} must be an integer", field=f"{kind}[{index}].{name}"
-                )
-            if value < 0 or value > limit:
-                raise LedgerInputError(
-                    f"{kind}[{index}].{name} must be an unsigned {_BITS[limit]}-bit integer "
-                    f"(0..{limit}), got {value}",
-                    field=f"{kind}[{index}].{name}",
-                )
 
 
 class Ledger:
@@ -105,6 +129,10 @@ class Ledger:
     def __init__(self, store: LedgerStore, clock: Clock = time.time_ns) -> None:
         self.store = store
         self.clock = clock
+        # Accounts as of our own last commit. Valid only while no other writer has committed
+        # since: every write bumps `last_timestamp`, so an unchanged stamp proves it.
+        self._accounts: dict[int, Account] = {}
+        self._stamp = -1
 
     @property
     def dialect(self) -> str:
@@ -129,25 +157,36 @@ class Ledger:
     def create_transfers(self, batch: Sequence[Transfer]) -> list[tuple[int, CreateTransferResult]]:
         _check_batch("transfers", batch, Transfer, _TRANSFER_WIDTHS)
         events = list(batch)
-        with self.store.write() as tx:
-            timestamp = self._now(tx.last_timestamp())
-            due = tx.due_pending(timestamp)
-            if not events and not due:
-                return []
-            ids = {t.id for t in events}
-            ids.update(t.pending_id for t in events if t.pending_id)
-            ids.update(due)
-            transfers = tx.load_transfers(ids)
-            pending_ids = [t.id for t in transfers.values() if t.flags & 2]
-            pending = tx.load_pending(pending_ids)
-            account_ids = {t.debit_account_id for t in events}
-            account_ids.update(t.credit_account_id for t in events)
-            for p in transfers.values():
-                account_ids.add(p.debit_account_id)
-                account_ids.add(p.credit_account_id)
-            accounts = tx.load_accounts(account_ids)
-            plan = execute_transfers(events, timestamp, accounts, transfers, pending, due)
-            tx.write_transfers(plan)
+        try:
+            with self.store.write() as tx:
+                last = tx.last_timestamp()
+                if last != self._stamp or len(self._accounts) > ACCOUNT_CACHE_MAX:
+                    self._accounts.clear()
+                timestamp = self._now(last)
+                due = tx.due_pending(timestamp)
+                if not events and not due:
+                    return []
+                ids = {t.id for t in events}
+                ids.update(t.pending_id for t in events if t.pending_id)
+                ids.update(due)
+                transfers = tx.load_transfers(ids)
+                pending_ids = [t.id for t in transfers.values() if t.flags & 2]
+                pending = tx.load_pending(pending_ids)
+                account_ids = {t.debit_account_id for t in events}
+                account_ids.update(t.credit_account_id for t in events)
+                for p in transfers.values():
+                    account_ids.add(p.debit_account_id)
+                    account_ids.add(p.credit_account_id)
+                cache = self._accounts
+                cache.update(tx.load_accounts(account_ids.difference(cache)))
+                accounts = {i: cache[i] for i in account_ids if i in cache}
+                plan = execute_transfers(events, timestamp, accounts, transfers, pending, due)
+                tx.write_transfers(plan)
+        except BaseException:
+            self._accounts.clear()
+            self._stamp = -1
+            raise
+        self._stamp = plan.last_timestamp
         return plan.results
 
     def expire_pending(self) -> int:

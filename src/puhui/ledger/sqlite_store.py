@@ -109,52 +109,33 @@ def dec(v: int | bytes) -> int:
     return v if type(v) is int else int.from_bytes(v, "big")  # type: ignore[arg-type]
 
 
+def _ints(row: tuple[Any, ...]) -> list[int]:
+    return [v if type(v) is int else int.from_bytes(v, "big") for v in row]
+
+
 def _account(row: tuple[Any, ...]) -> Account:
-    return Account(
-        dec(row[0]),
-        dec(row[1]),
-        dec(row[2]),
-        dec(row[3]),
-        dec(row[4]),
-        dec(row[5]),
-        dec(row[6]),
-        row[7],
-        0,
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-    )
+    v = _ints(row)
+    return Account(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], 0, v[8], v[9], v[10], v[11])
 
 
 def _transfer(row: tuple[Any, ...]) -> Transfer:
-    return Transfer(
-        dec(row[0]),
-        dec(row[1]),
-        dec(row[2]),
-        dec(row[3]),
-        dec(row[4]),
-        dec(row[5]),
-        dec(row[6]),
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        row[12],
-    )
+    return Transfer(*_ints(row))
 
 
 def transfer_row(t: Transfer) -> tuple[Any, ...]:
+    # Inlined `enc` on the hot path: this runs once per stored transfer.
+    m = I64_MAX
     return (
         t.timestamp,
-        enc(t.id),
-        enc(t.debit_account_id),
-        enc(t.credit_account_id),
-        enc(t.amount),
-        enc(t.pending_id),
-        enc(t.user_data_128),
-        enc(t.user_data_64),
+        t.id if t.id <= m else t.id.to_bytes(16, "big"),
+        t.debit_account_id if t.debit_account_id <= m else t.debit_account_id.to_bytes(16, "big"),
+        t.credit_account_id
+        if t.credit_account_id <= m
+        else t.credit_account_id.to_bytes(16, "big"),
+        t.amount if t.amount <= m else t.amount.to_bytes(16, "big"),
+        t.pending_id if t.pending_id <= m else t.pending_id.to_bytes(16, "big"),
+        t.user_data_128 if t.user_data_128 <= m else t.user_data_128.to_bytes(16, "big"),
+        t.user_data_64 if t.user_data_64 <= m else t.user_data_64.to_bytes(16, "big"),
         t.user_data_32,
         t.timeout,
         t.ledger,
