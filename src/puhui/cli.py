@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from puhui import __version__
+from puhui.api.cli import keys_app, serve
 from puhui.ledger.cli import app as ledger_app
 from puhui.output import print_json
 
@@ -16,6 +17,8 @@ app = typer.Typer(
 )
 
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(keys_app, name="keys")
+app.command("serve")(serve)
 
 
 @app.command()
