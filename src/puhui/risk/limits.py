@@ -93,7 +93,7 @@ class LimitParams(BaseModel):
     def _consistent(self) -> LimitParams:
         if not 0 < self.max_debt_service_ratio <= 1:
             raise ValueError("max_debt_service_ratio must be in (0, 1]")
-        decimal_to_units(self.max_debt_service_ratio, RATIO_SCALE, "max_debt_service_ratio")
+        _check_units(self.max_debt_service_ratio, RATIO_SCALE, "max_debt_service_ratio")
         if not 1 <= self.term_months <= MAX_TERM_MONTHS:
             raise ValueError(f"term_months must be between 1 and {MAX_TERM_MONTHS}")
         if not 0 <= self.min_limit <= self.max_limit <= MAX_LIMIT_BOUND:
@@ -113,8 +113,8 @@ class LimitParams(BaseModel):
                 raise ValueError(
                     f"pd_bands[{i}].multiplier must be in [0, 1] and not increase with PD"
                 )
-            decimal_to_units(band.max_pd, RATE_SCALE, f"pd_bands[{i}].max_pd")
-            decimal_to_units(band.multiplier, RATIO_SCALE, f"pd_bands[{i}].multiplier")
+            _check_units(band.max_pd, RATE_SCALE, f"pd_bands[{i}].max_pd")
+            _check_units(band.multiplier, RATIO_SCALE, f"pd_bands[{i}].multiplier")
             previous_pd, previous_multiplier = band.max_pd, band.multiplier
         return self
 
@@ -294,6 +294,11 @@ def _factors_batch(apr: IntArray, term: IntArray) -> IntArray:
         count=distinct.shape[0],
     )
     return values[inverse.reshape(-1)]
+
+
+def _check_units(value: Decimal, scale: int, name: str) -> None:
+    if value * scale != (value * scale).to_integral_value():
+        raise ValueError(f"{name} must be a whole number of 1/{scale} units")
 
 
 def _apr_units(apr: Decimal) -> int:

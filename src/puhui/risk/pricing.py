@@ -102,7 +102,8 @@ class PricingParams(BaseModel):
         if not value.is_finite() or not 0 <= value <= 1:
             raise ValueError(f"{info.field_name} must be a fraction between 0 and 1")
         scale = RATIO_SCALE if info.field_name == "lgd" else RATE_SCALE
-        decimal_to_units(value, scale, info.field_name)
+        if value * scale != (value * scale).to_integral_value():
+            raise ValueError(f"{info.field_name} must be a whole number of 1/{scale} units")
         return value
 
     @model_validator(mode="after")
