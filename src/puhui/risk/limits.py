@@ -293,7 +293,8 @@ def _factors_batch(apr: IntArray, term: IntArray) -> IntArray:
         dtype=np.int64,
         count=distinct.shape[0],
     )
-    return values[inverse.reshape(-1)]
+    gathered: IntArray = values[inverse.reshape(-1)]
+    return gathered
 
 
 def _check_units(value: Decimal, scale: int, name: str) -> None:

@@ -79,7 +79,7 @@ def yuan_to_minor(value: float | int | Decimal | None, digits: int = 2) -> int:
         return 0
     if not math.isfinite(number):
         raise ValidationError(f"amount must be finite, got {value}", field="amount")
-    return round(number * 10**digits)
+    return round(number * int(10**digits))
 
 
 def yuan_to_minor_batch(values: npt.ArrayLike, digits: int = 2) -> IntArray:
@@ -87,4 +87,5 @@ def yuan_to_minor_batch(values: npt.ArrayLike, digits: int = 2) -> IntArray:
     array = np.asarray(values, dtype=np.float64)
     if np.isinf(array).any():
         raise ValidationError("amounts must be finite", field="amount")
-    return np.rint(np.nan_to_num(array, nan=0.0) * 10**digits).astype(np.int64)
+    scaled = np.rint(np.nan_to_num(array, nan=0.0) * int(10**digits))
+    return scaled.astype(np.int64)
