@@ -392,7 +392,7 @@ def _expr(expr: Expr) -> pl.Expr:
         if members and not isinstance(members[0], str):
             # Polars 2 refuses is_in across numeric types; compare as floats, like Python does.
             column, members = column.cast(pl.Float64), [float(m) for m in members]
-        test = column.is_in(pl.lit(pl.Series(members)))
+        test = column.is_in(members)
         if expr.op is Op.NOT_IN:
             test = column.is_not_null() & ~test
         return test.fill_null(False)
