@@ -6,6 +6,7 @@ import typer
 
 from puhui import __version__
 from puhui.output import print_json
+from puhui.risk.cli import policy_app, price_command
 
 app = typer.Typer(
     name="puhui",
@@ -22,6 +23,10 @@ def version(json_output: bool = typer.Option(False, "--json", help="Print JSON."
         print_json({"version": __version__})
     else:
         print(f"puhui {__version__}")
+
+
+app.add_typer(policy_app, name="policy")  # risk: policy rules
+app.command("price")(price_command)  # risk: risk-based pricing
 
 
 def main() -> None:
