@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from puhui.risk.policy import (
     Policy,
     PolicyDecision,
     PolicyError,
+    code_lists,
     load_policy,
     parse_policy,
 )
@@ -286,3 +288,11 @@ def test_wrong_column_type_is_named(policy: Policy) -> None:
     with pytest.raises(PolicyError) as err:
         policy.evaluate(GOOD | {"age": "thirty"})
     assert "KO-AGE" in err.value.message
+
+
+@pytest.mark.parametrize("high_bit", [3, 40])  # a lookup table below 2**22, a sort above
+def test_code_lists_turn_masks_into_codes_in_order(high_bit: int) -> None:
+    codes = [f"C{i}" for i in range(high_bit + 1)]
+    masks = np.array([0, 1, 1 << high_bit | 2, 1, 0, 5], dtype=np.uint64)
+    lists = code_lists(masks, codes).to_list()
+    assert lists == [[], ["C0"], ["C1", f"C{high_bit}"], ["C0"], [], ["C0", "C2"]]

@@ -27,7 +27,7 @@ import polars as pl
 
 from puhui.errors import ValidationError
 from puhui.risk.limits import LimitQuote, limit, limit_batch
-from puhui.risk.policy import PolicyDecision
+from puhui.risk.policy import PolicyDecision, code_lists
 from puhui.risk.pricing import PriceQuote, price, price_batch
 from puhui.risk.strategy import Arm, Assignment, Experiment, Strategy, buckets
 from puhui.risk.units import (
@@ -161,7 +161,7 @@ def apply_strategy_batch(
     for name in (INCOME_FIELD, OBLIGATIONS_FIELD):
         if name not in customers.columns:
             raise ValidationError(f"customer data has no column {name!r}", field=name)
-    flags = strategy.policy.evaluate_batch(customers, reasons=True)
+    flags = strategy.policy.evaluate_batch(customers, reasons=False)
     pd_units = probability_units_batch(pd_array)
     pd_decline = pd_units > _units(strategy.cutoffs.refer_max_pd)
     pd_refer = ~pd_decline & (pd_units > _units(strategy.cutoffs.approve_max_pd))
@@ -179,33 +179,27 @@ def apply_strategy_batch(
     decline = (policy_decision == PolicyDecision.DECLINE.value) | pd_decline | below_min
     refer = ~decline & ((policy_decision == PolicyDecision.REFER.value) | pd_refer)
     decision = np.where(decline, Decision.DECLINE.value, np.where(refer, "refer", "approve"))
-    frame = pl.DataFrame(
-        {
-            "decision": decision,
-            "limit_minor": np.where(decline, 0, limits.limit_minor),
-            "apr_units": prices.apr,
-            "declined": decline,
-            "pd_decline": pd_decline,
-            "pd_refer": pd_refer,
-            "below_min": below_min,
-            "rules_fired": flags["policy_reasons"],
-        }
+    rule_mask = flags["policy_mask"].to_numpy().astype(np.uint64)
+    codes = strategy.policy.codes
+    k = len(codes)
+    mask = (
+        rule_mask
+        | (pd_decline.astype(np.uint64) << np.uint64(k))
+        | (pd_refer.astype(np.uint64) << np.uint64(k + 1))
+        | (below_min.astype(np.uint64) << np.uint64(k + 2))
     )
+    columns: dict[str, Any] = {}
     if ID_FIELD in customers.columns:
-        frame = frame.insert_column(0, customers[ID_FIELD])
-    extra = [
-        pl.when(pl.col(flag)).then(pl.lit([code])).otherwise(pl.lit([], dtype=pl.List(pl.String)))
-        for flag, code in (
-            ("pd_decline", PD_DECLINE),
-            ("pd_refer", PD_REFER),
-            ("below_min", LIMIT_BELOW_MIN),
-        )
-    ]
-    return frame.with_columns(
-        pl.when(pl.col("declined")).then(None).otherwise(pl.col("apr_units")).alias("apr_units"),
-        pl.lit(term, dtype=pl.Int64).alias("term_months"),
-        pl.concat_list([pl.col("rules_fired"), *extra]).alias("reason_codes"),
-    ).drop("declined", "pd_decline", "pd_refer", "below_min")
+        columns[ID_FIELD] = customers[ID_FIELD]
+    columns |= {
+        "decision": decision,
+        "limit_minor": np.where(decline, 0, limits.limit_minor),
+        "apr_units": pl.Series(prices.apr).set(pl.Series(decline), None),
+        "term_months": np.full(customers.height, term, dtype=np.int64),
+        "rules_fired": code_lists(rule_mask, codes),
+        "reason_codes": code_lists(mask, (*codes, PD_DECLINE, PD_REFER, LIMIT_BELOW_MIN)),
+    }
+    return pl.DataFrame(columns)
 
 
 # -- champion / challenger ------------------------------------------------------------------
@@ -250,26 +244,37 @@ def apply_experiment_batch(
     bucket = buckets(experiment.salt, customers[ID_FIELD].to_list())
     in_slice = bucket < experiment.challenger_buckets
     champion = apply_strategy_batch(pd, customers, experiment.champion)
-    base = champion.with_columns(
-        pl.Series("bucket", bucket), pl.lit(Arm.CHAMPION.value).alias("arm")
-    )
-    if experiment.challenger is None or not in_slice.any():
-        return base
-    other_pd = pd if challenger_pd is None else challenger_pd
-    challenger = apply_strategy_batch(other_pd, customers, experiment.challenger)
-    mask = pl.Series("in_slice", in_slice)
+    arm = np.full(customers.height, Arm.CHAMPION.value, dtype="<U10")
+    rows = np.flatnonzero(in_slice)
+    if experiment.challenger is None or rows.size == 0:
+        return champion.with_columns(pl.Series("bucket", bucket), pl.Series("arm", arm))
+    # Only the challenger's slice is evaluated with the challenger.
+    other_pd = np.asarray(pd if challenger_pd is None else challenger_pd, dtype=np.float64)
+    challenger = apply_strategy_batch(other_pd[rows], customers[rows], experiment.challenger)
     if experiment.shadow:
-        shadow = challenger.select(
-            pl.when(mask).then(pl.col(c)).otherwise(None).alias(f"shadow_{c}")
+        shadow = [
+            _spread(challenger[c], rows, customers.height).alias(f"shadow_{c}")
             for c in ("decision", "limit_minor", "apr_units", "reason_codes")
-        )
-        return pl.concat([base, shadow], how="horizontal")
-    chosen = challenger.with_columns(
-        pl.Series("bucket", bucket), pl.lit(Arm.CHALLENGER.value).alias("arm")
-    )
-    return base.select(
-        pl.when(mask).then(chosen[c]).otherwise(pl.col(c)).alias(c) for c in base.columns
-    )
+        ]
+        return champion.with_columns(pl.Series("bucket", bucket), pl.Series("arm", arm), *shadow)
+    arm[rows] = Arm.CHALLENGER.value
+    merged = [_merge(champion[c], challenger[c], rows) for c in champion.columns]
+    return pl.DataFrame(merged).with_columns(pl.Series("bucket", bucket), pl.Series("arm", arm))
+
+
+def _merge(base: pl.Series, replacement: pl.Series, rows: npt.NDArray[np.int64]) -> pl.Series:
+    """`base` with element rows[i] replaced by replacement[i] (gather: works for lists too)."""
+    n = base.len()
+    take = np.arange(n)
+    take[rows] = n + np.arange(rows.size)
+    return pl.concat([base, replacement]).gather(take)
+
+
+def _spread(values: pl.Series, rows: npt.NDArray[np.int64], n: int) -> pl.Series:
+    """`values` placed at `rows` of a length-n series, null elsewhere."""
+    take = np.full(n, rows.size)
+    take[rows] = np.arange(rows.size)
+    return pl.concat([values, values.clear(1)]).gather(take)
 
 
 def _units(value: Decimal) -> int:

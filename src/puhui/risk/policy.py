@@ -38,6 +38,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from puhui.errors import ValidationError
@@ -105,6 +107,8 @@ _ALLOWED: dict[FieldKind, set[Op]] = {
     FieldKind.BOOL: {Op.EQ, Op.NE, *_NULL_TESTS},
     FieldKind.STR: {Op.EQ, Op.NE, *_MEMBERSHIP, *_NULL_TESTS},
 }
+#: Fired rules travel as a 64-bit mask in batch; the strategy adds a few codes of its own.
+MAX_RULES = 48
 _CODE = re.compile(r"^[A-Z][A-Z0-9_-]{0,39}$")
 
 Value = int | float | bool | str | Decimal
@@ -254,25 +258,28 @@ class Policy:
             .alias("policy_decision")
         )
 
-    def reasons_expr(self) -> pl.Expr:
-        """The list of fired reason codes, in rule order, from the rule columns."""
+    def mask_expr(self) -> pl.Expr:
+        """The fired rules as a bit mask (bit i = rule i), from the rule columns."""
         if not self.rules:
-            return pl.lit([], dtype=pl.List(pl.String)).alias("policy_reasons")
-        return (
-            pl.concat_list([pl.when(pl.col(r.code)).then(pl.lit(r.code)) for r in self.rules])
-            .list.drop_nulls()
-            .alias("policy_reasons")
-        )
+            return pl.lit(0, dtype=pl.UInt64).alias("policy_mask")
+        bits = [pl.col(r.code).cast(pl.UInt64) * (1 << i) for i, r in enumerate(self.rules)]
+        return pl.sum_horizontal(bits).cast(pl.UInt64).alias("policy_mask")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.rules)
 
     def evaluate_batch(self, frame: pl.DataFrame, *, reasons: bool = True) -> pl.DataFrame:
-        """Evaluate every rule on every row: one bool column per rule, the decision, reasons."""
+        """Evaluate every rule on every row: one bool column per rule, the decision, the bit
+        mask of fired rules and (with `reasons`) the list of fired reason codes."""
         self.check_frame(frame)
         prepared = frame.lazy().select(_normalised(frame.schema, self.used_fields()))
         flags = prepared.select(self.rule_exprs())
-        columns = [pl.all(), self.decision_expr()]
+        out = flags.with_columns(self.decision_expr(), self.mask_expr()).collect()
         if reasons:
-            columns.append(self.reasons_expr())
-        return flags.select(columns).collect()
+            lists = code_lists(out["policy_mask"].to_numpy(), self.codes)
+            out = out.with_columns(lists.alias("policy_reasons"))
+        return out
 
     def used_fields(self) -> list[str]:
         return sorted(set().union(*(r.when.fields() for r in self.rules)))
@@ -307,6 +314,36 @@ class Policy:
             "fields": {k: v.value for k, v in sorted(self.fields.items())},
             "rules": [r.to_data() for r in self.rules],
         }
+
+
+def code_lists(masks: npt.NDArray[np.uint64], codes: Sequence[str]) -> pl.Series:
+    """Bit masks to lists of codes (bit i = codes[i]), in code order.
+
+    Building lists row by row in Polars (concat_list of when/then) costs seconds per million
+    rows; a population has only a few distinct masks, so each is turned into a list once and
+    gathered.
+    """
+    distinct, inverse = _distinct(np.asarray(masks, dtype=np.uint64))
+    lists = [[c for i, c in enumerate(codes) if m >> i & 1] for m in distinct.tolist()]
+    table = pl.Series("reasons", lists, dtype=pl.List(pl.String))
+    return table.gather(inverse.reshape(-1))
+
+
+def _distinct(
+    masks: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Distinct masks and each row's index among them; a lookup table (no sort) when the
+    masks are small, as they are with a few dozen rules of which few fire together."""
+    top = int(masks.max()) + 1 if masks.size else 0
+    if top > 1 << 22:
+        distinct, inverse = np.unique(masks, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    present = np.zeros(top, dtype=bool)
+    present[masks] = True
+    seen = np.flatnonzero(present)
+    position = np.zeros(top, dtype=np.int64)
+    position[seen] = np.arange(seen.size)
+    return seen.astype(np.uint64), position[masks]
 
 
 def _decide(fired: Sequence[Rule]) -> PolicyDecision:
@@ -447,6 +484,8 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise PolicyError("policy.rules must be an array of tables", field="policy.rules")
+    if len(raw_rules) > MAX_RULES:
+        raise PolicyError(f"a policy holds at most {MAX_RULES} rules", field="policy.rules")
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_rules):
