@@ -181,11 +181,14 @@ def policies(draw: st.DrawFn) -> Policy:
 def test_row_and_batch_agree_on_random_rules_and_customers(
     random_policy: Policy, rows: list[dict[str, Any]]
 ) -> None:
-    batch = random_policy.evaluate_batch(pl.DataFrame(rows, schema=_schema()))
+    frame = pl.DataFrame(rows, schema=_schema())
+    batch = random_policy.evaluate_batch(frame)
+    masks = code_lists(random_policy.fired_masks(frame), random_policy.codes).to_list()
     for i, row in enumerate(rows):
         result = random_policy.evaluate(row)
         assert batch["policy_reasons"][i].to_list() == list(result.reason_codes), row
         assert batch["policy_decision"][i] == result.decision.value
+        assert masks[i] == list(result.reason_codes)
 
 
 @settings(max_examples=50, deadline=None)

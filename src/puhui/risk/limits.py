@@ -36,6 +36,7 @@ from puhui.risk.units import (
     RATIO_SCALE,
     IntArray,
     decimal_to_units,
+    dense_index,
     probability_units,
     probability_units_batch,
     units_to_decimal,
@@ -284,7 +285,7 @@ def _factors_batch(apr: IntArray, term: IntArray) -> IntArray:
     if apr.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
     keys = apr * (MAX_TERM_MONTHS + 1) + term
-    distinct, inverse = np.unique(keys, return_inverse=True)
+    distinct, inverse = dense_index(keys)
     values = np.fromiter(
         (
             _annuity_factor_units(int(k) // (MAX_TERM_MONTHS + 1), int(k) % (MAX_TERM_MONTHS + 1))
@@ -293,7 +294,7 @@ def _factors_batch(apr: IntArray, term: IntArray) -> IntArray:
         dtype=np.int64,
         count=distinct.shape[0],
     )
-    gathered: IntArray = values[inverse.reshape(-1)]
+    gathered: IntArray = values[inverse]
     return gathered
 
 

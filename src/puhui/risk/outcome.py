@@ -27,7 +27,7 @@ import polars as pl
 
 from puhui.errors import ValidationError
 from puhui.risk.limits import LimitQuote, limit, limit_batch
-from puhui.risk.policy import PolicyDecision, code_lists
+from puhui.risk.policy import Action, PolicyDecision, code_lists
 from puhui.risk.pricing import PriceQuote, price, price_batch
 from puhui.risk.strategy import Arm, Assignment, Experiment, Strategy, buckets
 from puhui.risk.units import (
@@ -64,6 +64,9 @@ class Decision(enum.StrEnum):
     APPROVE = "approve"
     REFER = "refer"
     DECLINE = "decline"
+
+
+_DECISIONS = pl.Series("decision", [d.value for d in Decision])  # gathered by 0 / 1 / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,8 @@ def apply_strategy_batch(
     for name in (INCOME_FIELD, OBLIGATIONS_FIELD):
         if name not in customers.columns:
             raise ValidationError(f"customer data has no column {name!r}", field=name)
-    flags = strategy.policy.evaluate_batch(customers, reasons=False)
+    policy = strategy.policy
+    rule_mask = policy.fired_masks(customers)
     pd_units = probability_units_batch(pd_array)
     pd_decline = pd_units > _units(strategy.cutoffs.refer_max_pd)
     pd_refer = ~pd_decline & (pd_units > _units(strategy.cutoffs.approve_max_pd))
@@ -174,19 +178,16 @@ def apply_strategy_batch(
         yuan_to_minor_batch(customers[OBLIGATIONS_FIELD].cast(pl.Float64).to_numpy()),
         strategy.limits,
     )
-    policy_decision = flags["policy_decision"].to_numpy()
     below_min = (limits.limit_minor == 0) & ~pd_decline
-    decline = (policy_decision == PolicyDecision.DECLINE.value) | pd_decline | below_min
-    refer = ~decline & ((policy_decision == PolicyDecision.REFER.value) | pd_refer)
-    decision = np.where(decline, Decision.DECLINE.value, np.where(refer, "refer", "approve"))
-    rule_mask = flags["policy_mask"].to_numpy().astype(np.uint64)
-    codes = strategy.policy.codes
-    k = len(codes)
+    decline = ((rule_mask & policy.action_mask(Action.DECLINE)) != 0) | pd_decline | below_min
+    refer = ~decline & (((rule_mask & policy.action_mask(Action.REFER)) != 0) | pd_refer)
+    decision = _DECISIONS.gather(np.where(decline, 2, np.where(refer, 1, 0)))
+    k = len(policy.rules)
     mask = (
         rule_mask
-        | (pd_decline.astype(np.uint64) << np.uint64(k))
-        | (pd_refer.astype(np.uint64) << np.uint64(k + 1))
-        | (below_min.astype(np.uint64) << np.uint64(k + 2))
+        | (pd_decline.astype(np.int64) << k)
+        | (pd_refer.astype(np.int64) << (k + 1))
+        | (below_min.astype(np.int64) << (k + 2))
     )
     columns: dict[str, Any] = {}
     if ID_FIELD in customers.columns:
@@ -196,8 +197,8 @@ def apply_strategy_batch(
         "limit_minor": np.where(decline, 0, limits.limit_minor),
         "apr_units": pl.Series(prices.apr).set(pl.Series(decline), None),
         "term_months": np.full(customers.height, term, dtype=np.int64),
-        "rules_fired": code_lists(rule_mask, codes),
-        "reason_codes": code_lists(mask, (*codes, PD_DECLINE, PD_REFER, LIMIT_BELOW_MIN)),
+        "rules_fired": code_lists(rule_mask, policy.codes),
+        "reason_codes": code_lists(mask, (*policy.codes, PD_DECLINE, PD_REFER, LIMIT_BELOW_MIN)),
     }
     return pl.DataFrame(columns)
 

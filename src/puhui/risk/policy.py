@@ -43,6 +43,7 @@ import numpy.typing as npt
 import polars as pl
 
 from puhui.errors import ValidationError
+from puhui.risk.units import dense_index
 
 
 class PolicyError(ValidationError):
@@ -269,6 +270,20 @@ class Policy:
     def codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.rules)
 
+    def action_mask(self, action: Action) -> int:
+        """The bits of the rules with `action` (test a row's mask against it)."""
+        return sum(1 << i for i, r in enumerate(self.rules) if r.action is action)
+
+    def fired_masks(self, frame: pl.DataFrame) -> npt.NDArray[np.int64]:
+        """Per row, the bit mask of the rules that fire: the fast path for pipelines."""
+        self.check_frame(frame)
+        if not self.rules:
+            return np.zeros(frame.height, dtype=np.int64)
+        bits = [_expr(r.when).cast(pl.Int64) * (1 << i) for i, r in enumerate(self.rules)]
+        prepared = frame.lazy().select(_normalised(frame.schema, self.used_fields()))
+        masks = prepared.select(pl.sum_horizontal(bits).alias("mask")).collect()["mask"]
+        return masks.to_numpy().astype(np.int64, copy=False)
+
     def evaluate_batch(self, frame: pl.DataFrame, *, reasons: bool = True) -> pl.DataFrame:
         """Evaluate every rule on every row: one bool column per rule, the decision, the bit
         mask of fired rules and (with `reasons`) the list of fired reason codes."""
@@ -316,34 +331,17 @@ class Policy:
         }
 
 
-def code_lists(masks: npt.NDArray[np.uint64], codes: Sequence[str]) -> pl.Series:
+def code_lists(masks: npt.ArrayLike, codes: Sequence[str]) -> pl.Series:
     """Bit masks to lists of codes (bit i = codes[i]), in code order.
 
     Building lists row by row in Polars (concat_list of when/then) costs seconds per million
     rows; a population has only a few distinct masks, so each is turned into a list once and
     gathered.
     """
-    distinct, inverse = _distinct(np.asarray(masks, dtype=np.uint64))
+    distinct, inverse = dense_index(np.asarray(masks, dtype=np.int64))
     lists = [[c for i, c in enumerate(codes) if m >> i & 1] for m in distinct.tolist()]
     table = pl.Series("reasons", lists, dtype=pl.List(pl.String))
     return table.gather(inverse.reshape(-1))
-
-
-def _distinct(
-    masks: npt.NDArray[np.uint64],
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Distinct masks and each row's index among them; a lookup table (no sort) when the
-    masks are small, as they are with a few dozen rules of which few fire together."""
-    top = int(masks.max()) + 1 if masks.size else 0
-    if top > 1 << 22:
-        distinct, inverse = np.unique(masks, return_inverse=True)
-        return distinct, inverse.reshape(-1)
-    present = np.zeros(top, dtype=bool)
-    present[masks] = True
-    seen = np.flatnonzero(present)
-    position = np.zeros(top, dtype=np.int64)
-    position[seen] = np.arange(seen.size)
-    return seen.astype(np.uint64), position[masks]
 
 
 def _decide(fired: Sequence[Rule]) -> PolicyDecision:

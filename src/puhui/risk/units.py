@@ -89,3 +89,30 @@ def yuan_to_minor_batch(values: npt.ArrayLike, digits: int = 2) -> IntArray:
         raise ValidationError("amounts must be finite", field="amount")
     scaled = np.rint(np.nan_to_num(array, nan=0.0) * int(10**digits))
     return scaled.astype(np.int64)
+
+
+def dense_index(keys: npt.ArrayLike) -> tuple[IntArray, IntArray]:
+    """The distinct values of integer `keys` (sorted) and each key's position among them.
+
+    Batch paths compute something once per distinct value (an annuity factor per APR, a code
+    list per rule mask) and gather. When the keys sit on a coarse grid in a narrow range -- APRs
+    quantised to basis points, masks of a few rules -- a lookup table does this in O(n); other
+    keys fall back to a sort (`numpy.unique`), several times slower on a million rows.
+    """
+    array = np.asarray(keys, dtype=np.int64)
+    if array.size == 0:
+        return array[:0], np.zeros(0, dtype=np.int64)
+    low = int(array.min())
+    shifted = array - low
+    step = int(np.gcd.reduce(shifted)) or 1
+    top = int(shifted.max()) // step + 1
+    if top > 1 << 22:
+        distinct, inverse = np.unique(array, return_inverse=True)
+        return distinct, inverse.reshape(-1).astype(np.int64)
+    index = shifted // step if step > 1 else shifted
+    present = np.zeros(top, dtype=bool)
+    present[index] = True
+    seen = np.flatnonzero(present)
+    position = np.zeros(top, dtype=np.int64)
+    position[seen] = np.arange(seen.size)
+    return (seen * step + low).astype(np.int64), position[index]
