@@ -8,8 +8,8 @@ of the wrong type is refused with an error naming the rule and the field.
 
 The SAME parsed rule is compiled twice:
 
-- to a Python predicate (nested closures over plain values) for the real-time path, about a
-  microsecond or less per rule on one customer dict, no allocation beyond the result;
+- to a Python predicate (nested closures over plain values) for the real-time path, about
+  0.3 us per rule on one customer dict;
 - to a Polars expression for batch pre-approval, evaluated column-wise over millions of rows.
 
 No string is ever evaluated (`eval`, `exec`, SQL text or Polars' SQL): the operators are a closed
@@ -19,10 +19,12 @@ so the two compilations agree on every input, which the tests check on random cu
 
 Why not a rules engine? A JSON Decision Model engine such as GoRules zen-engine is a fine
 authoring format, but measured on this machine a Python call costs 0.4-0.8 ms per evaluation,
-and it evaluates one row at a time: 100M customers would take 11-22 hours on one core, against
-seconds for Polars. The rule sets we need (thresholds, flags, lists) fit a 10-operator model
-whose Python predicate is ~1000x faster and whose Polars form is vectorised; the rule files stay
-plain data that a risk officer can read, diff and sign off, and their content hash versions them.
+and it evaluates one row at a time: 100M customers would take 11-22 hours on one core. The rule
+sets we need (thresholds, flags, lists, null checks) fit a 10-operator model whose Python
+predicates evaluate the 8 default rules in about 2.5 us per customer (some 200x faster) and whose
+Polars form runs about 12M customers/s with reason codes, so 100M in well under a minute
+(`python -m bench bench.risk_policy`). The rule files stay plain data that a risk officer can
+read, diff and sign off, and their content hash versions them.
 """
 
 from __future__ import annotations
