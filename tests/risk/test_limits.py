@@ -134,3 +134,8 @@ def test_params_reject_bad_bands() -> None:
                 {"max_pd": "0.1", "multiplier": "0.9"},
             )
         )  # type: ignore[arg-type]
+
+
+def test_model_copy_recomputes_the_units() -> None:
+    loose = LimitParams().model_copy(update={"max_debt_service_ratio": Decimal("0.8")})
+    assert limit(0.001, Decimal("0.1"), 800_000, 0, loose).budget_minor == 640_000

@@ -109,3 +109,10 @@ def test_params_reject_floor_above_cap_and_sub_nano_rates() -> None:
         PricingParams(apr_floor=Decimal("0.3"), apr_cap=Decimal("0.24"))
     with pytest.raises(ValueError, match="cost_of_funds"):
         PricingParams(cost_of_funds=Decimal("0.0000000001"))
+
+
+def test_model_copy_recomputes_the_units() -> None:
+    dearer = PricingParams().model_copy(update={"target_margin": Decimal("0.03")})
+    assert price(0.03, 10, dearer).apr == price(0.03, 10).apr + Decimal("0.01")
+    with pytest.raises(ValueError, match="apr_floor"):
+        PricingParams().model_copy(update={"apr_floor": Decimal("0.5")})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import decimal
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -118,6 +119,12 @@ class LimitParams(BaseModel):
             _check_units(band.multiplier, RATIO_SCALE, f"pd_bands[{i}].multiplier")
             previous_pd, previous_multiplier = band.max_pd, band.multiplier
         return self
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> LimitParams:
+        """A validated copy: the integer units are derived again from the updated fields."""
+        return type(self).model_validate(self.model_dump() | dict(update or {}))
 
     def model_post_init(self, context: Any, /) -> None:
         digits = exponent(self.currency)

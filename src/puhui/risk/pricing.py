@@ -29,6 +29,7 @@ Arithmetic is integer nano-units (see `puhui.risk.units`), so `price` (one custo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -124,6 +125,12 @@ class PricingParams(BaseModel):
             if amount.scaleb(digits) != amount.scaleb(digits).to_integral_value():
                 raise ValueError(f"{name} has more than {digits} decimal places")
         return self
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> PricingParams:
+        """A validated copy: the integer units are derived again from the updated fields."""
+        return type(self).model_validate(self.model_dump() | dict(update or {}))
 
     def model_post_init(self, context: Any, /) -> None:
         digits = exponent(self.currency)
