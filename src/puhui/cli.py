@@ -6,7 +6,7 @@ import typer
 
 from puhui import __version__
 from puhui.output import print_json
-from puhui.risk.cli import policy_app, price_command
+from puhui.risk.cli import policy_app, price_command, strategy_app
 
 app = typer.Typer(
     name="puhui",
@@ -26,6 +26,7 @@ def version(json_output: bool = typer.Option(False, "--json", help="Print JSON."
 
 
 app.add_typer(policy_app, name="policy")  # risk: policy rules
+app.add_typer(strategy_app, name="strategy")  # risk: strategies
 app.command("price")(price_command)  # risk: risk-based pricing
 
 

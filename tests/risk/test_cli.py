@@ -96,3 +96,15 @@ def test_price_table_and_bad_pd() -> None:
     bad = runner.invoke(app, ["price", "--pd", "1.5", "--term", "12", "--json"])
     assert bad.exit_code == 2
     assert json.loads(bad.output)["error"]["field"] == "pd"
+
+
+def test_strategy_show_prints_the_version_id() -> None:
+    from puhui.risk.strategy import load_strategy
+
+    result = runner.invoke(app, ["strategy", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["version_id"] == load_strategy().version_id
+    assert data["content"]["cutoffs"]["refer_max_pd"] == "0.15"
+    table = runner.invoke(app, ["strategy", "show"])
+    assert load_strategy().version_id in table.output

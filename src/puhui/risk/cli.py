@@ -21,7 +21,51 @@ policy_app = typer.Typer(
     no_args_is_help=True,
 )
 
+strategy_app = typer.Typer(
+    help="Strategies (策略): policy + model + pricing + limits, versioned by content hash.",
+    no_args_is_help=True,
+)
+
 MAX_TABLE_ROWS = 50
+
+
+@strategy_app.command("show")
+def strategy_show(
+    strategy_file: Path | None = typer.Option(
+        None, "--strategy", help="Strategy TOML (default: the packaged strategy)."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a strategy's version id (sha256 of its content) and its resolved settings."""
+    from puhui.risk.strategy import load_strategy
+
+    try:
+        strategy = load_strategy(strategy_file)
+    except PuhuiError as err:
+        _fail(err, json_output)
+    if json_output:
+        print_json(
+            {
+                "version_id": strategy.version_id,
+                "fingerprint": strategy.fingerprint,
+                "content": strategy.to_data(),
+            }
+        )
+        return
+    cut = strategy.cutoffs
+    print_table(
+        f"{strategy.name} {strategy.label} — 策略 strategy",
+        ["setting 设置", "value"],
+        [
+            ["version id 版本", strategy.version_id],
+            ["model 模型", f"{strategy.model.name}@{strategy.model.version} {strategy.model.path}"],
+            ["approve if PD ≤ 通过", str(cut.approve_max_pd)],
+            ["refer if PD ≤ 人工复核", str(cut.refer_max_pd)],
+            ["APR floor–cap 利率区间", f"{strategy.pricing.apr_floor}–{strategy.pricing.apr_cap}"],
+            ["limit 额度 (yuan)", f"{strategy.limits.min_limit}–{strategy.limits.max_limit}"],
+            ["rules 规则", ", ".join(strategy.policy.codes)],
+        ],
+    )
 
 
 @policy_app.command("check")

@@ -34,6 +34,7 @@ from puhui.errors import ValidationError
 from puhui.risk.limits import LimitParams
 from puhui.risk.policy import Policy, PolicyError, parse_policy
 from puhui.risk.pricing import PricingParams
+from puhui.risk.units import RATE_SCALE
 
 BUCKETS = 10_000
 M = TypeVar("M", bound=BaseModel)
@@ -68,6 +69,10 @@ class Cutoffs(BaseModel):
     def _ordered(self) -> Cutoffs:
         if not 0 <= self.approve_max_pd <= self.refer_max_pd <= 1:
             raise ValueError("need 0 <= approve_max_pd <= refer_max_pd <= 1")
+        for name in ("approve_max_pd", "refer_max_pd"):
+            scaled = getattr(self, name) * RATE_SCALE
+            if scaled != scaled.to_integral_value():
+                raise ValueError(f"{name} must be a whole number of 1e-9")
         return self
 
 
