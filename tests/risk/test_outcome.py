@@ -163,3 +163,17 @@ def test_experiment_batch_equals_row_by_row(strategy: Strategy, shadow: bool) ->
             shadow_decision = None if result.shadow is None else result.shadow.decision.value
             assert got["shadow_decision"] == shadow_decision
     assert len(arms) == (1 if shadow else 2)
+
+
+def test_empty_batch(strategy: Strategy) -> None:
+    out = apply_strategy_batch(np.zeros(0), pl.DataFrame(schema=SCHEMA), strategy)
+    assert out.height == 0
+    assert out.columns == [
+        "customer_id",
+        "decision",
+        "limit_minor",
+        "apr_units",
+        "term_months",
+        "rules_fired",
+        "reason_codes",
+    ]

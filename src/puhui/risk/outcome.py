@@ -158,7 +158,7 @@ def apply_strategy_batch(
     pd_array = np.asarray(pd, dtype=np.float64)
     if pd_array.shape != (customers.height,):
         raise ValidationError(
-            f"need one PD per customer: {pd_array.shape[0]} PDs for {customers.height} rows",
+            f"need one PD per customer: {pd_array.size} PDs for {customers.height} rows",
             field="pd",
         )
     for name in (INCOME_FIELD, OBLIGATIONS_FIELD):

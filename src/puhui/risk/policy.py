@@ -243,7 +243,10 @@ class Policy:
 
     # -- batch ----------------------------------------------------------------------------
     def rule_exprs(self) -> list[pl.Expr]:
-        """One boolean column per rule, named by its reason code, to compose in a pipeline."""
+        """One boolean column per rule, named by its reason code, to compose in a pipeline.
+
+        Feed them a frame whose float NaNs are already null (as `evaluate_batch` does), so that
+        NaN counts as missing here exactly as in the row path."""
         return [_expr(rule.when).alias(rule.code) for rule in self.rules]
 
     def decision_expr(self) -> pl.Expr:
