@@ -299,3 +299,25 @@ def test_code_lists_turn_masks_into_codes_in_order(high_bit: int) -> None:
     masks = np.array([0, 1, 1 << high_bit | 2, 1, 0, 5], dtype=np.uint64)
     lists = code_lists(masks, codes).to_list()
     assert lists == [[], ["C0"], ["C1", f"C{high_bit}"], ["C0"], [], ["C0", "C2"]]
+
+
+def test_default_reason_codes_are_stable(policy: Policy) -> None:
+    # Reason codes are an interface (audit log, customer letters): renaming one is a change.
+    assert policy.codes == (
+        "KO-AGE",
+        "KO-BLACKLIST",
+        "KO-IDENTITY",
+        "KO-INQUIRIES-30D",
+        "KO-INQUIRIES-90D",
+        "KO-OVERDUE-ELSEWHERE",
+        "RF-INQUIRIES-30D",
+        "RF-INCOME-UNKNOWN",
+    )
+    assert all(rule.zh.strip() and rule.en.strip() for rule in policy.rules)
+
+
+def test_policy_fingerprint_follows_content(policy: Policy) -> None:
+    data = policy.to_data()
+    assert parse_policy(data).fingerprint == policy.fingerprint
+    data["rules"][0]["when"]["any"][1]["value"] = 20
+    assert parse_policy(data).fingerprint != policy.fingerprint

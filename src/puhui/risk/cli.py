@@ -135,6 +135,7 @@ def _policy_check(customer_file: Path, strategy_file: Path | None) -> dict[str, 
     return {
         "policy": policy.name,
         "policy_version": policy.version,
+        "policy_fingerprint": policy.fingerprint,
         "summary": {k: counts.get(k, 0) for k in ("pass", "refer", "decline")},
         "customers": customers,
     }

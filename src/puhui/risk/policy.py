@@ -45,6 +45,7 @@ import numpy.typing as npt
 import polars as pl
 
 from puhui.errors import ValidationError
+from puhui.risk.fingerprint import fingerprint as content_fingerprint
 from puhui.risk.units import dense_index
 
 
@@ -325,6 +326,11 @@ class Policy:
                     f"column {name!r} is {dtype}, but the policy reads it as {kind.value}",
                     field=name,
                 )
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the resolved rules: changes whenever what the policy does changes."""
+        return content_fingerprint(self.to_data())
 
     def to_data(self) -> dict[str, Any]:
         """The resolved policy as plain data (for the strategy fingerprint and for display)."""

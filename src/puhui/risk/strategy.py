@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from puhui.errors import ValidationError
+from puhui.risk.fingerprint import fingerprint
 from puhui.risk.limits import LimitParams
 from puhui.risk.policy import Policy, PolicyError, parse_policy
 from puhui.risk.pricing import PricingParams
@@ -108,24 +108,6 @@ class Strategy:
             "limits": self.limits.model_dump(),
             "policy": self.policy.to_data(),
         }
-
-
-def fingerprint(data: Any) -> str:
-    """sha256 hex of canonical JSON: sorted keys, no spaces, UTF-8, Decimals normalised."""
-    text = json.dumps(_canonical(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f")
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return value
 
 
 def load_strategy(path: str | Path | None = None) -> Strategy:
