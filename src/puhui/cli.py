@@ -8,6 +8,7 @@ from puhui import __version__
 from puhui.api.cli import keys_app, serve
 from puhui.ledger.cli import app as ledger_app
 from puhui.output import print_json
+from puhui.risk.cli import policy_app, price_command, strategy_app
 
 app = typer.Typer(
     name="puhui",
@@ -19,6 +20,9 @@ app = typer.Typer(
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
 app.command("serve")(serve)
+app.add_typer(policy_app, name="policy")  # risk: policy rules
+app.add_typer(strategy_app, name="strategy")  # risk: strategies
+app.command("price")(price_command)  # risk: risk-based pricing
 
 
 @app.command()
