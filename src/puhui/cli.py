@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from puhui import __version__
+from puhui.lending import cli as lending_cli
 from puhui.output import print_json
 
 app = typer.Typer(
@@ -22,6 +23,10 @@ def version(json_output: bool = typer.Option(False, "--json", help="Print JSON."
         print_json({"version": __version__})
     else:
         print(f"puhui {__version__}")
+
+
+app.command("schedule")(lending_cli.schedule)
+app.command("apr")(lending_cli.apr)
 
 
 def main() -> None:
