@@ -119,10 +119,15 @@ class _Cumulative:
         per = a.money_over(self.principal, self.n - len(self.principal_grace))
         if k in self.principal_grace:
             per = Decimal(0)
-        if t.installment_multiple is not None:
+        if t.installment_multiple is not None and k not in self.principal_grace:
+            # Round the installment (principal + interest) to the multiple. Fineract also
+            # does this in principal-grace periods and when the installment is smaller than
+            # the multiple, which yields a negative principal; we leave those periods alone.
             rounded = a.money(a.to_multiple(per, t.installment_multiple))
             rounded_interest = a.money(a.to_multiple(interest, t.installment_multiple))
-            per = rounded + rounded_interest - interest
+            adjusted = rounded + rounded_interest - interest
+            if adjusted >= 0:
+                per = adjusted
         return per
 
     def last_adjusted(self, principal: Decimal, cumulative: Decimal, k: int) -> Decimal:
@@ -240,7 +245,11 @@ class _Cumulative:
 
 def cumulative_installments(terms: LoanTerms) -> list[Installment]:
     """Installments of a cumulative (Fineract LP1-style) schedule."""
-    if terms.interest_method is InterestMethod.FLAT and terms.grace_interest and terms.interest_free:
+    if (
+        terms.interest_method is InterestMethod.FLAT
+        and terms.grace_interest
+        and terms.interest_free
+    ):
         raise ValidationError(
             "flat interest supports grace on interest or an interest-free period, not both",
             field="grace_interest",

@@ -1,8 +1,7 @@
 """Fineract's progressive EMI calculator, reproduced to the cent for a plain schedule.
 
-Follows `ProgressiveEMICalculator`: each period has a rate factor
-`1 + rate x (days-in-month x every / days-in-year) x actual/calculated days` (weeks use 7,
-days use 1; an actual/actual period that crosses a year end sums days/year-length per year);
+Follows `ProgressiveEMICalculator`: each period has a rate factor `1 + periodic rate`
+(see `rate_factor`);
 EMI = balance x prod(rate factors) / fn, where fn folds `1 + fn x rf` over the later periods;
 interest = balance x (rf - 1); the last installment takes the remaining balance. Because
 rounding leaves the last installment off the EMI, the EMI is re-tried once, moved by the
@@ -11,7 +10,6 @@ difference spread over the periods, and kept only if that brings the last instal
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from decimal import Decimal
 
@@ -19,16 +17,27 @@ from puhui.errors import ValidationError
 from puhui.lending.arith import Arith
 from puhui.lending.dates import due_dates
 from puhui.lending.schedule import Installment, to_minor
-from puhui.lending.terms import DaysInMonth, DaysInYear, Frequency, LoanTerms
+from puhui.lending.terms import DaysInMonth, DaysInYear, Frequency, InterestPeriod, LoanTerms
 
 _ONE = Decimal(1)
 
 
 def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
-    """The period's rate factor (1 + periodic rate), at Fineract's 12-digit precision."""
+    """The period's rate factor (1 + periodic rate), at Fineract's 12-digit precision.
+
+    As Fineract's current calculator: same-as-repayment months/weeks use every/12 and
+    every/52; an actual-days-in-year period that crosses a year end sums days/year-length per
+    calendar year (the first part ending on 31 Dec); days-in-month `actual` uses the period's
+    actual days over the year's days; days-in-month 30 uses 30 (7, 1) x every over the year.
+    """
     rate = a.div(terms.annual_rate, Decimal(100))
     every = Decimal(terms.every)
     actual = Decimal((end - start).days)
+    if terms.interest_period is InterestPeriod.SAME_AS_REPAYMENT:
+        per_year = {Frequency.MONTHS: 12, Frequency.WEEKS: 52}.get(terms.frequency)
+        if per_year is not None:
+            fraction = a.div(every, Decimal(per_year))
+            return a.add(_ONE, a.div(a.mul(a.mul(rate, fraction), actual), actual))
     if terms.days_in_year is DaysInYear.ACTUAL and end.year > start.year:
         fractions = Decimal(0)
         cursor = start
@@ -37,17 +46,11 @@ def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
             days = Decimal((stop - cursor).days)
             fractions = a.add(fractions, a.div(days, Decimal(DaysInYear.ACTUAL.days(year))))
             cursor = stop
-        return a.add(_ONE, a.mul(rate, every * fractions))
+        return a.add(_ONE, a.mul(rate, fractions))
     days_in_year = Decimal(terms.days_in_year.days(start.year))
-    if terms.frequency is Frequency.MONTHS:
-        if terms.days_in_month is DaysInMonth.D30:
-            unit = Decimal(30)
-        else:
-            unit = Decimal(calendar.monthrange(start.year, start.month)[1])
-    elif terms.frequency is Frequency.WEEKS:
-        unit = Decimal(7)
-    else:
-        unit = _ONE
+    if terms.days_in_month is DaysInMonth.ACTUAL:
+        return a.add(_ONE, a.mul(rate, a.div(actual, days_in_year)))
+    unit = {Frequency.MONTHS: Decimal(30), Frequency.WEEKS: Decimal(7)}.get(terms.frequency, _ONE)
     fraction = a.div(a.mul(unit, every), days_in_year)
     return a.add(_ONE, a.div(a.mul(a.mul(rate, fraction), actual), actual))
 
