@@ -8,11 +8,23 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from puhui.errors import ValidationError
 from puhui.lending.apr import Flow, UnitPeriod, irr_apr
-from puhui.lending.schedule import generate_schedule
+from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import LoanTerms
 
 engines = st.sampled_from(["cumulative", "progressive"])
+
+
+def generated(terms: LoanTerms) -> Schedule:
+    """The schedule, or skip the example when the installment cannot cover a period's interest
+    (e.g. rounded down to a multiple larger than itself), which Fineract refuses as well."""
+    try:
+        return generate_schedule(terms)
+    except ValidationError as exc:
+        assert exc.field in ("installment_multiple", "annual_rate")
+        assume(False)
+        raise
 
 
 @st.composite
@@ -49,7 +61,7 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
 @settings(max_examples=300, deadline=None)
 @given(loan_terms())
 def test_principal_sums_to_the_loan_and_balance_ends_at_zero(terms: LoanTerms) -> None:
-    s = generate_schedule(terms)
+    s = generated(terms)
     assert s.total_principal == s.principal
     assert s.installments[-1].balance == 0
     assert 1 <= len(s.installments) <= terms.installments
@@ -58,7 +70,7 @@ def test_principal_sums_to_the_loan_and_balance_ends_at_zero(terms: LoanTerms) -
 @settings(max_examples=300, deadline=None)
 @given(loan_terms())
 def test_totals_and_balances_are_consistent(terms: LoanTerms) -> None:
-    s = generate_schedule(terms)
+    s = generated(terms)
     balance = s.principal
     for k, row in enumerate(s.installments, start=1):
         assert row.n == k

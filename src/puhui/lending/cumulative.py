@@ -169,7 +169,17 @@ class _Cumulative:
                 if t.amortization is Amortization.EQUAL_PRINCIPAL:
                     principal = self.equal_principal(k)
                 else:
-                    principal = self.pmt_amount(self.principal) - for_principal
+                    emi = self.pmt_amount(self.principal)
+                    if emi < for_principal and k not in self.principal_grace:
+                        # Fineract refuses this too ("EMI amount must be greater than ...").
+                        raise ValidationError(
+                            f"installment {emi} does not cover interest {for_principal} "
+                            f"in period {k}",
+                            field="installment_multiple"
+                            if t.installment_multiple
+                            else "annual_rate",
+                        )
+                    principal = emi - for_principal
                     if k in self.principal_grace:
                         principal = Decimal(0)
                 principal = self.last_adjusted(principal, cum_principal, k)

@@ -1,7 +1,7 @@
 """Fineract's progressive EMI calculator, reproduced to the cent for a plain schedule.
 
 Follows `ProgressiveEMICalculator`: each period has a rate factor `1 + periodic rate`
-(see `rate_factor`);
+(see `periodic_rate`);
 EMI = balance x prod(rate factors) / fn, where fn folds `1 + fn x rf` over the later periods;
 interest = balance x (rf - 1); the last installment takes the remaining balance. Because
 rounding leaves the last installment off the EMI, the EMI is re-tried once, moved by the
@@ -20,10 +20,11 @@ from puhui.lending.schedule import Installment, to_minor
 from puhui.lending.terms import DaysInMonth, DaysInYear, Frequency, InterestPeriod, LoanTerms
 
 _ONE = Decimal(1)
+_RATE_SCALE = Decimal("1e-12")
 
 
-def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
-    """The period's rate factor (1 + periodic rate), at Fineract's 12-digit precision.
+def periodic_rate(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
+    """The period's rate (rate factor - 1), to 12 decimal places as Fineract keeps it.
 
     As Fineract's current calculator: same-as-repayment months/weeks use every/12 and
     every/52; an actual-days-in-year period that crosses a year end sums days/year-length per
@@ -33,12 +34,13 @@ def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
     rate = a.div(terms.annual_rate, Decimal(100))
     every = Decimal(terms.every)
     actual = Decimal((end - start).days)
+    value: Decimal | None = None
     if terms.interest_period is InterestPeriod.SAME_AS_REPAYMENT:
         per_year = {Frequency.MONTHS: 12, Frequency.WEEKS: 52}.get(terms.frequency)
         if per_year is not None:
             fraction = a.div(every, Decimal(per_year))
-            return a.add(_ONE, a.div(a.mul(a.mul(rate, fraction), actual), actual))
-    if terms.days_in_year is DaysInYear.ACTUAL and end.year > start.year:
+            value = a.div(a.mul(a.mul(rate, fraction), actual), actual)
+    if value is None and terms.days_in_year is DaysInYear.ACTUAL and end.year > start.year:
         fractions = Decimal(0)
         cursor = start
         for year in range(start.year, end.year + 1):
@@ -46,13 +48,16 @@ def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
             days = Decimal((stop - cursor).days)
             fractions = a.add(fractions, a.div(days, Decimal(DaysInYear.ACTUAL.days(year))))
             cursor = stop
-        return a.add(_ONE, a.mul(rate, fractions))
-    days_in_year = Decimal(terms.days_in_year.days(start.year))
-    if terms.days_in_month is DaysInMonth.ACTUAL:
-        return a.add(_ONE, a.mul(rate, a.div(actual, days_in_year)))
-    unit = {Frequency.MONTHS: Decimal(30), Frequency.WEEKS: Decimal(7)}.get(terms.frequency, _ONE)
-    fraction = a.div(a.mul(unit, every), days_in_year)
-    return a.add(_ONE, a.div(a.mul(a.mul(rate, fraction), actual), actual))
+        value = a.mul(rate, fractions)
+    if value is None:
+        days_in_year = Decimal(terms.days_in_year.days(start.year))
+        if terms.days_in_month is DaysInMonth.ACTUAL:
+            value = a.mul(rate, a.div(actual, days_in_year))
+        else:
+            unit = {Frequency.MONTHS: Decimal(30), Frequency.WEEKS: Decimal(7)}
+            fraction = a.div(a.mul(unit.get(terms.frequency, _ONE), every), days_in_year)
+            value = a.div(a.mul(a.mul(rate, fraction), actual), actual)
+    return value.quantize(_RATE_SCALE, rounding=a.mode)
 
 
 def _model(
@@ -74,8 +79,9 @@ def _model(
     return rows
 
 
-def emi_for(terms: LoanTerms, factors: list[Decimal], a: Arith) -> Decimal:
-    """The equal installment for `factors`, after Fineract's one streamlining re-try."""
+def emi_for(terms: LoanTerms, rates: list[Decimal], a: Arith) -> Decimal:
+    """The equal installment for the periods' `rates`, after Fineract's streamlining re-try."""
+    factors = [a.add(_ONE, r) for r in rates]
     product = _ONE
     for factor in factors:
         product = a.mul(product, factor)
@@ -85,7 +91,7 @@ def emi_for(terms: LoanTerms, factors: list[Decimal], a: Arith) -> Decimal:
     emi = a.money(a.div(a.mul(product, terms.principal), fn))
     if terms.installment_multiple is not None:
         emi = a.money(a.to_multiple(emi, terms.installment_multiple))
-    minus_one = [a.sub(f, _ONE) for f in factors]
+    minus_one = rates
     periods = len(factors)
     if periods < 2:
         return emi
@@ -109,9 +115,8 @@ def progressive_installments(terms: LoanTerms) -> list[Installment]:
         terms.disbursed, terms.frequency, terms.every, terms.installments, terms.first_due
     )
     starts = [terms.disbursed, *dates[:-1]]
-    factors = [rate_factor(terms, s, e, a) for s, e in zip(starts, dates, strict=True)]
-    emi = emi_for(terms, factors, a)
-    minus_one = [a.sub(f, _ONE) for f in factors]
+    minus_one = [periodic_rate(terms, s, e, a) for s, e in zip(starts, dates, strict=True)]
+    emi = emi_for(terms, minus_one, a)
     fee = a.money(terms.installment_fee)
     balance = terms.principal
     s = terms.scale
