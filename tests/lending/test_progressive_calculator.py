@@ -70,7 +70,7 @@ def test_rate_factor_360_30() -> None:
 
 
 def test_rate_factors_15_678_365_actual() -> None:
-    """test_emiAdjustment_newCalculatedEmiNotBetterThanOriginal: 0.013315561644 / ...151 / ...397."""
+    """test_emiAdjustment_newCalculatedEmiNotBetterThanOriginal: the checkPeriod rates."""
     assert monthly_rates(terms("15.678", 6, "365", "actual")) == [
         "0.013315561644", "0.012456493151", "0.013315561644",
         "0.012886027397", "0.013315561644", "0.012886027397",
