@@ -101,3 +101,22 @@ def test_emi_calculator_performance_case() -> None:
     assert [s.format(i.total) for i in s.installments[:-1]] == ["8.65"] * 11
     assert s.installments[-1].balance == 0
     assert all(i.principal > 0 and i.interest > 0 for i in s.installments)
+
+
+def test_odd_first_period_uses_its_length_in_months() -> None:
+    """calculatePeriodRatio: 1 Jan -> 15 Feb 2024 is 1 month + 14/29 of the next (Feb)."""
+    t = LoanTerms(
+        principal=Decimal(100),
+        annual_rate=Decimal(12),
+        installments=3,
+        disbursed=JAN_2024,
+        first_due=date(2024, 2, 15),
+        engine="progressive",  # type: ignore[arg-type]
+        days_in_year="360",  # type: ignore[arg-type]
+        days_in_month="30",  # type: ignore[arg-type]
+    )
+    a = Arith(2, Rounding.HALF_EVEN)
+    assert periodic_rate(t, JAN_2024, date(2024, 2, 15), a) == Decimal("0.014827586207")
+    assert periodic_rate(t, date(2024, 2, 15), date(2024, 3, 15), a) == Decimal("0.01")
+    s = generate_schedule(t)
+    assert s.format(s.installments[0].interest) == "1.48"

@@ -18,11 +18,12 @@ engines = st.sampled_from(["cumulative", "progressive"])
 
 def generated(terms: LoanTerms) -> Schedule:
     """The schedule, or skip the example when the installment cannot cover a period's interest
-    (e.g. rounded down to a multiple larger than itself), which Fineract refuses as well."""
+    (rounded down to a multiple larger than itself, or a first period far longer than the
+    others), which Fineract refuses as well."""
     try:
         return generate_schedule(terms)
     except ValidationError as exc:
-        assert exc.field in ("installment_multiple", "annual_rate")
+        assert exc.field in ("installment_multiple", "annual_rate", "first_due")
         assume(False)
         raise
 
@@ -34,11 +35,14 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
     cumulative = engine == "cumulative"
     grace_principal = draw(st.integers(0, min(3, n - 1))) if cumulative else 0
     grace_interest = draw(st.integers(0, min(2, n - 1))) if cumulative else 0
+    disbursed = date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 3000)))
+    odd_first = draw(st.one_of(st.none(), st.integers(1, 60)))
     return LoanTerms(
+        first_due=None if odd_first is None else disbursed + timedelta(days=odd_first),
         principal=Decimal(draw(st.integers(10_000, 100_000_000))) / 100,
         annual_rate=Decimal(draw(st.integers(0, 3600))) / 100,
         installments=n,
-        disbursed=date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 3000))),
+        disbursed=disbursed,
         every=draw(st.integers(1, 3)),
         frequency=draw(st.sampled_from(["days", "weeks", "months"])),  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]

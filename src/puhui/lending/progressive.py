@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from puhui.errors import ValidationError
 from puhui.lending.arith import Arith
-from puhui.lending.dates import due_dates
+from puhui.lending.dates import add_period, due_dates
 from puhui.lending.schedule import Installment, to_minor
 from puhui.lending.terms import DaysInMonth, DaysInYear, Frequency, InterestPeriod, LoanTerms
 
@@ -29,7 +29,8 @@ def periodic_rate(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal
     As Fineract's current calculator: same-as-repayment months/weeks use every/12 and
     every/52; an actual-days-in-year period that crosses a year end sums days/year-length per
     calendar year (the first part ending on 31 Dec); days-in-month `actual` uses the period's
-    actual days over the year's days; days-in-month 30 uses 30 (7, 1) x every over the year.
+    actual days over the year's days; days-in-month 30 uses 30 (7, 1) x the period's length in
+    units (`period_ratio`, = every for a regular period) over the year.
     """
     rate = a.div(terms.annual_rate, Decimal(100))
     every = Decimal(terms.every)
@@ -55,9 +56,25 @@ def periodic_rate(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal
             value = a.mul(rate, a.div(actual, days_in_year))
         else:
             unit = {Frequency.MONTHS: Decimal(30), Frequency.WEEKS: Decimal(7)}
-            fraction = a.div(a.mul(unit.get(terms.frequency, _ONE), every), days_in_year)
+            ratio = period_ratio(start, end, terms.frequency, a)
+            fraction = a.div(a.mul(unit.get(terms.frequency, _ONE), ratio), days_in_year)
             value = a.div(a.mul(a.mul(rate, fraction), actual), actual)
     return value.quantize(_RATE_SCALE, rounding=a.mode)
+
+
+def period_ratio(start: date, end: date, frequency: Frequency, a: Arith) -> Decimal:
+    """How many frequency units the period spans: whole units counted from `start`, plus the
+    remaining days over the days of the next unit (Fineract's calculatePeriodRatio). For a
+    regular period this is `every`; an odd first period gets its true length (e.g. 1.48)."""
+    whole = 0
+    while add_period(start, frequency, whole + 1) <= end:
+        whole += 1
+    reached = add_period(start, frequency, whole)
+    if reached == end:
+        return Decimal(whole)
+    following = add_period(start, frequency, whole + 1)
+    left = a.div(Decimal((end - reached).days), Decimal((following - reached).days))
+    return a.add(left, Decimal(whole))
 
 
 def _model(
@@ -122,6 +139,11 @@ def progressive_installments(terms: LoanTerms) -> list[Installment]:
     s = terms.scale
     rows: list[Installment] = []
     for k, (principal, interest) in enumerate(_model(balance, emi, minus_one, a), start=1):
+        if principal < 0:
+            field = "first_due" if k == 1 and terms.first_due is not None else "annual_rate"
+            raise ValidationError(
+                f"installment {emi} does not cover interest {interest} in period {k}", field=field
+            )
         balance -= principal
         rows.append(
             Installment(
