@@ -106,3 +106,14 @@ def test_load_product_from_a_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as exc:
         load_product(path)
     assert exc.value.field == "path"
+
+
+def test_public_api_example() -> None:
+    """The example in puhui.lending's docstring runs and gives Money in fen."""
+    from puhui.lending import default_product as product
+    from puhui.lending import generate_schedule as generate
+
+    schedule = generate(product().terms_for("10000", 10, date(2026, 1, 15)))
+    first = schedule.installments[0]
+    assert schedule.money(first.interest).format() == "155.00"  # 10,000 x 18% x 31 / 360
+    assert schedule.money(schedule.total_principal).format() == "10000.00"
