@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from puhui.errors import ValidationError
-from puhui.lending.interest import accrual_exact, daily_interest
+from puhui.lending.interest import accrual_exact, daily_interest, spread_daily
 from puhui.lending.terms import DaysInYear
 
 
@@ -46,4 +46,14 @@ def test_bad_input_names_the_field() -> None:
     assert exc.value.field == "principal"
     with pytest.raises(ValidationError) as exc:
         daily_interest(1, Decimal(1), -1)
+    assert exc.value.field == "days"
+
+
+def test_spread_daily_matches_fineract_accrual_postings() -> None:
+    """LoanAccrualActivity.feature C3171: period interest 1.64 over 5 days is accrued as
+    0.33, 0.33, 0.32, 0.33, 0.33 (Fineract's daily Accrual transactions)."""
+    assert spread_daily(164, 5) == [33, 33, 32, 33, 33]
+    assert sum(spread_daily(4932, 30)) == 4932
+    with pytest.raises(ValidationError) as exc:
+        spread_daily(100, 0)
     assert exc.value.field == "days"

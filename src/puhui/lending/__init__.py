@@ -11,7 +11,7 @@ layer builds loans, postings and accruals on top of these functions.
 from puhui.lending.allocation import Allocation, Bucket, Component, Due, allocate
 from puhui.lending.apr import AprResult, Flow, UnitPeriod, irr_apr, reg_z_apr
 from puhui.lending.delinquency import days_past_due, is_write_off_due
-from puhui.lending.interest import accrual_exact, daily_interest
+from puhui.lending.interest import accrual_exact, daily_interest, spread_daily
 from puhui.lending.payoff import Paid, PayoffQuote, payoff_quote
 from puhui.lending.products import Product, default_product, load_product
 from puhui.lending.schedule import Installment, Schedule, generate_schedule
@@ -42,4 +42,5 @@ __all__ = [
     "load_product",
     "payoff_quote",
     "reg_z_apr",
+    "spread_daily",
 ]
