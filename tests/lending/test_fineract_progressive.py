@@ -1,8 +1,8 @@
 """Progressive (EMI calculator) schedules against Apache Fineract's e2e references, to the cent.
 
 Source: apache/fineract, fineract-e2e-tests-runner/src/test/resources/features/
-EMICalculation.feature, scenarios named by their TestRail ids below (LP2 products with
-interest calculation DAILY, no installmentAmountInMultiplesOf).
+EMICalculation.feature (and EMICalculation-Part4.feature for flat), scenarios named by their
+TestRail ids below (LP2 products, no installmentAmountInMultiplesOf).
 """
 
 from __future__ import annotations
@@ -175,3 +175,47 @@ def test_c3152_installment_totals() -> None:
     assert totals == ["1725.56"] * 5 + ["1725.59"]
     assert s.format(s.total_interest) == "353.39"
     assert [i.days for i in s.installments] == [31, 31, 29, 31, 30, 31]
+
+
+def test_c3897_progressive_flat_daily_actual_actual() -> None:
+    """EMICalculation-Part4.feature C3897: flat, daily, actual/actual, 100 at 4%, 3 months
+    from 1 January 2024: interest 0.34/0.32/0.34 on the whole principal, EMI 33.67."""
+    s = schedule(
+        "100", "4", 3, date(2024, 1, 1), engine="progressive", interest_method="flat",
+        days_in_year="actual", days_in_month="actual",
+    )  # fmt: skip
+    assert_matches(s, rows("33.33/0.34 33.35/0.32 33.32/0.34"))
+    assert [s.format(i.total) for i in s.installments] == ["33.67", "33.67", "33.66"]
+
+
+def test_c3893_progressive_flat_first_disbursement() -> None:
+    """EMICalculation-Part4.feature C3893, schedule after the first disbursement (1000 at
+    12% from 1 June 2024, 3 months, daily, actual/actual): interest 9.84/10.16/10.16."""
+    s = schedule(
+        "1000", "12", 3, date(2024, 6, 1), engine="progressive", interest_method="flat",
+        days_in_year="actual", days_in_month="actual",
+    )  # fmt: skip
+    assert_matches(s, rows("333.55/9.84 333.23/10.16 333.22/10.16"))
+    assert s.format(s.total) == "1030.16"
+
+
+def test_c3836_progressive_flat_same_as_repayment() -> None:
+    """EMICalculation-Part4.feature C3836, after the first disbursement: flat 12% same as
+    repayment period, 1000 from 1 June 2024: 10.00 interest a month, EMI 343.33, last 343.34."""
+    s = schedule(
+        "1000", "12", 3, date(2024, 6, 1), engine="progressive", interest_method="flat",
+        interest_period="same-as-repayment", days_in_year="actual", days_in_month="actual",
+    )  # fmt: skip
+    assert_matches(s, rows("333.33/10.0 333.33/10.0 333.34/10.0"))
+
+
+def test_progressive_refuses_equal_principal() -> None:
+    import pytest
+
+    from puhui.errors import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        schedule(
+            "100", "4", 3, date(2024, 1, 1), engine="progressive", amortization="equal-principal"
+        )
+    assert exc.value.field == "amortization"

@@ -17,7 +17,15 @@ from puhui.errors import ValidationError
 from puhui.lending.arith import Arith
 from puhui.lending.dates import add_period, due_dates
 from puhui.lending.schedule import Installment, to_minor
-from puhui.lending.terms import DaysInMonth, DaysInYear, Frequency, InterestPeriod, LoanTerms
+from puhui.lending.terms import (
+    Amortization,
+    DaysInMonth,
+    DaysInYear,
+    Frequency,
+    InterestMethod,
+    InterestPeriod,
+    LoanTerms,
+)
 
 _ONE = Decimal(1)
 _RATE_SCALE = Decimal("1e-12")
@@ -122,23 +130,46 @@ def emi_for(terms: LoanTerms, rates: list[Decimal], a: Arith) -> Decimal:
     return adjusted if abs(sum(rows[-1]) - adjusted) < abs(difference) else emi
 
 
+def _flat(terms: LoanTerms, rates: list[Decimal], a: Arith) -> list[tuple[Decimal, Decimal]]:
+    """Progressive flat interest (calculateEMIOnActualModelWithFlatInterestMethod): each
+    period's interest on the whole principal; EMI = (principal + all interest) / n, in
+    multiples if set; the last installment takes the remainder."""
+    interests = [a.money_times(terms.principal, r) for r in rates]
+    total = terms.principal + sum(interests, Decimal(0))
+    emi = a.money_over(total, len(rates))
+    if terms.installment_multiple is not None:
+        emi = a.money(a.to_multiple(emi, terms.installment_multiple))
+    last = total - emi * (len(rates) - 1)
+    payments = [emi] * (len(rates) - 1) + [last]
+    return [(pay - interest, interest) for pay, interest in zip(payments, interests, strict=True)]
+
+
 def progressive_installments(terms: LoanTerms) -> list[Installment]:
     """Installments of a progressive (Fineract LP2-style) schedule without transactions."""
     for name in ("grace_principal", "grace_interest", "interest_free"):
         if getattr(terms, name):
             raise ValidationError(f"the progressive engine does not support {name}", field=name)
+    if terms.amortization is not Amortization.EQUAL_INSTALLMENTS:
+        raise ValidationError(
+            "the progressive engine amortizes in equal installments", field="amortization"
+        )
     a = Arith(terms.scale, terms.rounding)
     dates = due_dates(
         terms.disbursed, terms.frequency, terms.every, terms.installments, terms.first_due
     )
     starts = [terms.disbursed, *dates[:-1]]
     minus_one = [periodic_rate(terms, s, e, a) for s, e in zip(starts, dates, strict=True)]
-    emi = emi_for(terms, minus_one, a)
+    if terms.interest_method is InterestMethod.FLAT:
+        parts = _flat(terms, minus_one, a)
+        emi = parts[0][0] + parts[0][1]
+    else:
+        emi = emi_for(terms, minus_one, a)
+        parts = _model(terms.principal, emi, minus_one, a)
     fee = a.money(terms.installment_fee)
     balance = terms.principal
     s = terms.scale
     rows: list[Installment] = []
-    for k, (principal, interest) in enumerate(_model(balance, emi, minus_one, a), start=1):
+    for k, (principal, interest) in enumerate(parts, start=1):
         if principal < 0:
             field = "first_due" if k == 1 and terms.first_due is not None else "annual_rate"
             raise ValidationError(
