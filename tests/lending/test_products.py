@@ -87,6 +87,7 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
         ),
         (lambda d: d["delinquency"]["buckets"].pop(2), "delinquency.buckets"),
         (lambda d: d.update(surprise=1), "surprise"),
+        (lambda d: d["amount"].update(min="500.001"), "amount.min"),
     ],
 )
 def test_bad_product_names_the_field(change: Any, field: str) -> None:

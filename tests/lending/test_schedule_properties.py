@@ -46,9 +46,7 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
         every=draw(st.integers(1, 3)),
         frequency=draw(st.sampled_from(["days", "weeks", "months"])),  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
-        interest_method=draw(st.sampled_from(["declining-balance", "flat"]))  # type: ignore[arg-type]
-        if cumulative
-        else "declining-balance",  # type: ignore[arg-type]
+        interest_method=draw(st.sampled_from(["declining-balance", "flat"])),  # type: ignore[arg-type]
         amortization=draw(st.sampled_from(["equal-installments", "equal-principal"]))  # type: ignore[arg-type]
         if cumulative
         else "equal-installments",  # type: ignore[arg-type]

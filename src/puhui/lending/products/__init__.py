@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from puhui.errors import ValidationError
 from puhui.lending.allocation import Bucket, Component
@@ -221,6 +222,27 @@ class Product(_Frozen):
             raise ValueError("must be between 0 and 1000 percent")
         return v
 
+    @model_validator(mode="after")
+    def _amounts_fit_the_digits(self) -> Product:
+        quantum = Decimal(1).scaleb(-self.schedule.digits)
+        amounts = {
+            "amount.min": self.amount.min,
+            "amount.max": self.amount.max,
+            "fees.upfront.value": self.fees.upfront.value,
+            "fees.per_installment.value": self.fees.per_installment.value,
+        }
+        for name, value in amounts.items():
+            flat = (
+                not name.startswith("fees") or getattr(self.fees, name.split(".")[1]).kind == "flat"
+            )
+            if flat and value != value.quantize(quantum):
+                raise PydanticCustomError(
+                    "too_many_digits",
+                    "{field} has more than {digits} decimal places",
+                    {"field": name, "digits": self.schedule.digits},
+                )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """Stable plain data: decimals as strings, enums as their values, keys by alias."""
         return self.model_dump(mode="json", by_alias=True)
@@ -290,7 +312,8 @@ def parse_product(data: dict[str, Any]) -> Product:
         return Product.model_validate(data)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "product"
+        context = first.get("ctx") or {}
+        where = ".".join(str(p) for p in first["loc"]) or str(context.get("field", "product"))
         raise ValidationError(f"{where}: {first['msg']}", field=where) from None
 
 
