@@ -36,15 +36,19 @@ F = TypeVar("F", bound=Callable[..., None])
 
 
 def _friendly(fn: F) -> F:
-    """Turn a PuhuiError into a one-line message naming the field, exit code 2."""
+    """Turn a PuhuiError into a message naming the field on stderr (JSON under --json),
+    exit code 2."""
 
     @wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             fn(*args, **kwargs)
         except PuhuiError as exc:
-            where = f"{exc.field}: " if exc.field else ""
-            err_console.print(f"[red]error[/red] {where}{exc.message}")
+            if kwargs.get("json_output"):
+                print(json.dumps({"error": exc.to_dict()}, ensure_ascii=False), file=sys.stderr)
+            else:
+                where = f"{exc.field}: " if exc.field else ""
+                err_console.print(f"[red]error[/red] {where}{exc.message}", highlight=False)
             raise typer.Exit(2) from None
 
     return run  # type: ignore[return-value]
