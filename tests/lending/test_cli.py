@@ -140,3 +140,32 @@ def test_apr_bad_input_names_the_field(flows: dict[str, object], field: str) -> 
 def test_apr_unknown_method() -> None:
     result = runner.invoke(app, ["apr", "--flows", "-", "--method", "simple"], input="{}")
     assert result.exit_code == 2 and "method:" in result.output
+
+
+def test_schedule_from_the_default_product() -> None:
+    """The shipped product: 18% on 360 days, first period 31 days -> 155.00 on 10,000."""
+    args = ["schedule", "--product", "default", "--principal", "10000", "--installments", "5"]
+    result = runner.invoke(app, [*args, "--disbursed", "2026-01-15", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["installments"]) == 5
+    assert data["installments"][0]["interest"] == "155.00"
+    assert data["total_principal"] == "10000.00"
+    result = runner.invoke(
+        app, [*args, "--disbursed", "2026-01-15", "--amortization", "equal-principal"]
+    )
+    assert result.exit_code == 0 and "2000.00" in result.output
+
+
+def test_schedule_product_refuses_terms_it_does_not_offer() -> None:
+    args = ["schedule", "--product", "default", "--principal", "10000", "--installments", "7"]
+    result = runner.invoke(app, [*args, "--disbursed", "2026-01-15", "--json"])
+    assert result.exit_code == 2
+    assert error_field(result.output) == "installments"
+
+
+def test_schedule_needs_a_rate_without_a_product() -> None:
+    args = ["schedule", "--principal", "100", "--installments", "3", "--disbursed", "2026-01-15"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 2
+    assert error_field(result.output) == "annual_rate"
