@@ -1,13 +1,15 @@
 """Progressive (EMI calculator) schedules against Apache Fineract's e2e references, to the cent.
 
 Source: apache/fineract, fineract-e2e-tests-runner/src/test/resources/features/
-EMICalculation.feature (and EMICalculation-Part4.feature for flat), scenarios named by their
-TestRail ids below (LP2 products, no installmentAmountInMultiplesOf).
+EMICalculation-Part1.feature (EMICalculation.feature before it was split in parts) and
+EMICalculation-Part4.feature for flat interest; scenarios are named by their TestRail ids
+(LP2 products, no installmentAmountInMultiplesOf).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -73,6 +75,18 @@ CASES = [
         1,
         "months",
         "16.34/0.79 16.47/0.66 16.6/0.53 16.73/0.4 16.86/0.27 17.0/0.13",
+    ),
+    (  # C3165: 360/30, decimal, EMI re-try
+        "C3165",
+        "75",
+        "12.3",
+        5,
+        date(2024, 1, 1),
+        "360",
+        "30",
+        1,
+        "months",
+        "14.7/0.77 14.85/0.62 15.0/0.47 15.16/0.31 15.29/0.16",
     ),
     (  # C3157: 360/30, repayment every 2 months
         "C3157",
@@ -175,6 +189,26 @@ def test_c3152_installment_totals() -> None:
     assert totals == ["1725.56"] * 5 + ["1725.59"]
     assert s.format(s.total_interest) == "353.39"
     assert [i.days for i in s.installments] == [31, 31, 29, 31, 30, 31]
+
+
+def test_c3156_rescheduled_long_first_period_interest() -> None:
+    """EMICalculation-Part1.feature C3156: after moving the first due date to 18 February
+    2024 (48 days, 360/30, 9.4822%), period 1 charges 1.25 on 100: 1 month + 17/29."""
+    from puhui.lending.arith import Arith
+    from puhui.lending.progressive import periodic_rate
+    from puhui.lending.terms import LoanTerms
+    from puhui.money import Rounding
+
+    terms = LoanTerms(
+        principal=Decimal(100), annual_rate=Decimal("9.4822"), installments=6,
+        disbursed=date(2024, 1, 1), engine="progressive", days_in_year="360",
+        days_in_month="30",
+    )  # type: ignore[arg-type]  # fmt: skip
+    a = Arith(2, Rounding.HALF_EVEN)
+    rate = periodic_rate(terms, date(2024, 1, 1), date(2024, 2, 18), a)
+    assert a.money_times(Decimal(100), rate) == Decimal("1.25")
+    last = periodic_rate(terms, date(2024, 6, 18), date(2024, 7, 18), a)
+    assert a.money_times(Decimal("17.46"), last) == Decimal("0.14")
 
 
 def test_c3897_progressive_flat_daily_actual_actual() -> None:
