@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.machine", "bench.schedules"]
+BENCHMARKS = ["bench.machine", "bench.ledger", "bench.schedules"]
 
 
 def main() -> None:

@@ -79,6 +79,7 @@ def connect_sqlite(path: str, *, timeout: float = 30.0) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache per connection
     conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     return conn
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
-from puhui.db import DEFAULT_URL
-
 
 class Settings(BaseSettings):
     """Platform configuration. The embedded default needs no configuration at all."""
 
     model_config = SettingsConfigDict(env_prefix="PUHUI_", toml_file="puhui.toml", extra="ignore")
 
-    database_url: str = DEFAULT_URL
+    database_url: str = "sqlite:///./puhui-data/puhui.db"
     data_dir: str = "./puhui-data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Money-moving requests per second per API key, and the burst allowed above it.
+    money_rate_per_second: float = 200.0
+    money_rate_burst: float = 400.0
 
     @classmethod
     def settings_customise_sources(  # type: ignore[no-untyped-def]

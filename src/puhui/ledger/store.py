@@ -1,0 +1,79 @@
+"""The storage interface the ledger runs on; one real implementation per backend.
+
+A store knows SQL, not ledger rules: inside one write transaction (which serialises writers
+across processes) it loads the rows a batch touches and writes the engine's plan back with
+one statement per table. Reads run outside write transactions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+
+from puhui.ledger.engine import AccountPlan, PendingState, TransferPlan
+from puhui.ledger.types import Account, AccountBalance, AccountFilter, LedgerTotals, Transfer
+
+
+class WriteTransaction(ABC):
+    """One serialised write: reads see the latest committed state; all-or-nothing commit."""
+
+    @abstractmethod
+    def last_timestamp(self) -> int: ...
+
+    @abstractmethod
+    def load_accounts(self, ids: Iterable[int]) -> dict[int, Account]: ...
+
+    @abstractmethod
+    def load_transfers(self, ids: Iterable[int]) -> dict[int, Transfer]: ...
+
+    @abstractmethod
+    def load_pending(self, ids: Iterable[int]) -> dict[int, PendingState]: ...
+
+    @abstractmethod
+    def due_pending(self, now: int) -> list[int]:
+        """Ids of pending transfers whose timeout has passed at `now` (ns)."""
+
+    @abstractmethod
+    def write_accounts(self, plan: AccountPlan) -> None: ...
+
+    @abstractmethod
+    def write_transfers(self, plan: TransferPlan) -> None: ...
+
+
+class LedgerStore(ABC):
+    """A backend: SQLite (embedded) or PostgreSQL (scale-out)."""
+
+    dialect: str
+
+    @abstractmethod
+    def write(self) -> AbstractContextManager[WriteTransaction]: ...
+
+    @abstractmethod
+    def lookup_accounts(self, ids: list[int]) -> dict[int, Account]: ...
+
+    @abstractmethod
+    def lookup_transfers(self, ids: list[int]) -> dict[int, Transfer]: ...
+
+    @abstractmethod
+    def account_transfers(self, f: AccountFilter) -> list[Transfer]: ...
+
+    @abstractmethod
+    def account_balances(self, f: AccountFilter) -> list[AccountBalance]: ...
+
+    @abstractmethod
+    def totals(self) -> list[LedgerTotals]: ...
+
+    @abstractmethod
+    def iter_accounts(self) -> Iterator[Account]: ...
+
+    @abstractmethod
+    def size_bytes(self) -> int: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
