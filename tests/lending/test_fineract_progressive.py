@@ -253,3 +253,15 @@ def test_progressive_refuses_equal_principal() -> None:
             "100", "4", 3, date(2024, 1, 1), engine="progressive", amortization="equal-principal"
         )
     assert exc.value.field == "amortization"
+
+
+def test_c3784_flat_installment_fee() -> None:
+    """LoanChargesInstallmentFee.feature C3784: 100 at 7% (360/30), 6 months from 1 January
+    2024 with a flat 10.00 installment fee: due 27.01 x 5 and 27.00, total 162.05."""
+    s = schedule(
+        "100", "7", 6, date(2024, 1, 1), engine="progressive", days_in_year="360",
+        days_in_month="30", installment_fee=Decimal(10),
+    )  # fmt: skip
+    assert_matches(s, rows("16.43/0.58 16.52/0.49 16.62/0.39 16.72/0.29 16.81/0.2 16.9/0.1"))
+    assert [s.format(i.total) for i in s.installments] == ["27.01"] * 5 + ["27.00"]
+    assert (s.format(s.total_fee), s.format(s.total)) == ("60.00", "162.05")
