@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from puhui.errors import ValidationError
@@ -143,6 +150,11 @@ class RepaymentRules(_Frozen):
                 pairs.append((bucket.strip(), component.strip()))
             return pairs
         return v
+
+    @field_serializer("allocation_order")
+    def _as_text(self, order: tuple[tuple[Bucket, Component], ...]) -> list[str]:
+        """Written back as in the TOML file: 'past-due:penalty', ..."""
+        return [f"{bucket.value}:{component.value}" for bucket, component in order]
 
     @field_validator("allocation_order")
     @classmethod
