@@ -7,6 +7,7 @@ import typer
 from puhui import __version__
 from puhui.api.cli import keys_app, serve
 from puhui.ledger.cli import app as ledger_app
+from puhui.lending import cli as lending_cli
 from puhui.output import print_json
 from puhui.risk.cli import policy_app, price_command, strategy_app
 
@@ -23,6 +24,8 @@ app.command("serve")(serve)
 app.add_typer(policy_app, name="policy")  # risk: policy rules
 app.add_typer(strategy_app, name="strategy")  # risk: strategies
 app.command("price")(price_command)  # risk: risk-based pricing
+app.command("schedule")(lending_cli.schedule)
+app.command("apr")(lending_cli.apr)
 
 
 @app.command()
