@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from puhui import __version__
+from puhui.ai.cli import app as ai_app
 from puhui.output import print_json
 
 app = typer.Typer(
@@ -13,6 +14,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(ai_app, name="ai")
 
 
 @app.command()
