@@ -40,6 +40,7 @@ class Endpoint:
     model: str
     api_key: str = ""
     name: str = ""
+    timeout_s: float | None = None  # overrides the client's time-out for this endpoint
 
     @property
     def label(self) -> str:
@@ -106,8 +107,9 @@ class LlmClient:
                 field="llm_base_url",
             )
 
-    def _timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(self.timeout_s, connect=min(5.0, self.timeout_s))
+    def _timeout(self, endpoint: Endpoint) -> httpx.Timeout:
+        seconds = endpoint.timeout_s or self.timeout_s
+        return httpx.Timeout(seconds, connect=min(5.0, seconds))
 
     def _headers(self, endpoint: Endpoint) -> dict[str, str]:
         headers = {"content-type": "application/json"}
@@ -131,14 +133,15 @@ class LlmClient:
                 attempts += 1
                 started = time.perf_counter()
                 try:
-                    with httpx.Client(timeout=self._timeout()) as http:
+                    with httpx.Client(timeout=self._timeout(endpoint)) as http:
                         response = http.post(
                             endpoint.base_url.rstrip("/") + path,
                             json=payload,
                             headers=self._headers(endpoint),
                         )
                 except httpx.TimeoutException:
-                    errors.append(f"{endpoint.label}: timed out after {self.timeout_s:g}s")
+                    seconds = endpoint.timeout_s or self.timeout_s
+                    errors.append(f"{endpoint.label}: timed out after {seconds:g}s")
                     continue
                 except httpx.TransportError as exc:
                     errors.append(f"{endpoint.label}: {type(exc).__name__}: {exc}")
@@ -242,7 +245,7 @@ class LlmClient:
                 model = endpoint.model
                 try:
                     with (
-                        httpx.Client(timeout=self._timeout()) as http,
+                        httpx.Client(timeout=self._timeout(endpoint)) as http,
                         http.stream(
                             "POST",
                             endpoint.base_url.rstrip("/") + "/chat/completions",
