@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -64,10 +65,8 @@ class HangingServer:
                 return
             self.accepted += 1
             conn.settimeout(0.5)
-            try:
+            with contextlib.suppress(OSError):
                 conn.recv(65536)
-            except OSError:
-                pass
             self._held.append(conn)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from puhui.ai import pii
+
 from .pii_corpus import make_card, make_id
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from puhui.ai import recognizers as rec
 from puhui.ai.redact import RedactingFilter, Vault, find, redact
+
 from .pii_corpus import generate, make_card, make_id, make_mobile
 
 CORPUS = generate(240)

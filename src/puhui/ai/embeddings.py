@@ -44,7 +44,8 @@ def dimension() -> int:
 
 
 def _as_matrix(values: Any, n: int) -> Matrix:
-    return np.asarray(values, dtype=np.float32).reshape(n, -1)
+    matrix = np.asarray(values, dtype=np.float32)
+    return matrix.reshape(n, matrix.shape[-1] if matrix.size == 0 else -1)
 
 
 @dataclass(frozen=True, slots=True)
