@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.machine"]
+BENCHMARKS = ["bench.machine", "bench.ai"]
 
 
 def main() -> None:

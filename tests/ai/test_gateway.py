@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -103,3 +104,11 @@ def test_extractive_summary_keeps_leading_sentences() -> None:
     text = "第一句。第二句！第三句？" + "很长的第四句" * 40 + "。"
     assert extractive_summary(text, max_chars=20) == "第一句。第二句！第三句？"
     assert extractive_summary("One. Two. Three.", max_chars=9) == "One. Two."
+
+
+def test_gateway_log_lines_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="puhui.ai.gateway"):
+        Gateway(None, None).run("pii.extract", CALL, caller="a")
+        logging.getLogger("puhui.ai.gateway").info("raw by mistake: %s", CALL)
+    assert "pii.extract" in caplog.text
+    assert all(secret not in caplog.text for secret in SECRETS)

@@ -9,6 +9,7 @@ see it. Without a large model it says so and uses the task's deterministic path 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -17,9 +18,13 @@ from typing import Any
 
 from puhui.ai.audit import CallLog, CallRecord
 from puhui.ai.client import Completion, LlmClient, LlmUnavailableError, endpoints_from_settings
-from puhui.ai.redact import Redaction, Vault, redact
+from puhui.ai.redact import RedactingFilter, Redaction, Vault, redact
 from puhui.ai.router import Route, Task, TaskKind, Tier, get_task, route
 from puhui.errors import PuhuiError
+
+# Whatever reaches this logger, even a raw prompt by mistake, is redacted on the way out.
+log = logging.getLogger(__name__)
+log.addFilter(RedactingFilter())
 
 SYSTEM_PROMPTS = {
     TaskKind.SUMMARIZE: (
@@ -321,6 +326,9 @@ class Gateway:
         outcome: str,
         error: str = "",
     ) -> str:
+        log.info(
+            "ai call %s %s/%s %s: %s", spec.name, plan.tier, plan.engine, outcome, redaction.text
+        )
         if self.log is None:
             return ""
         row = self.log.record(
