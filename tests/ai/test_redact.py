@@ -117,3 +117,11 @@ def test_logging_filter_redacts(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("calling %s about %s", "13812345678", "11010519491231002X")
     assert "13812345678" not in caplog.text and "11010519491231002X" not in caplog.text
     assert "<PHONE_1>" in caplog.text and "<ID_1>" in caplog.text
+
+
+def test_full_width_digits_are_caught_with_original_spans() -> None:
+    text = "手机１３８１２３４５６７８，邮箱ａ@example.com"
+    result = redact(text)
+    assert result.text.startswith("手机<PHONE_1>，")
+    mobile = result.entities[0]
+    assert text[mobile.start : mobile.end] == "１３８１２３４５６７８"

@@ -121,8 +121,8 @@ class LlmClient:
         """Seconds to wait before retry `attempt` (1-based): doubling, capped at 8 s."""
         return float(min(8.0, self.backoff_s * 2 ** (attempt - 1)))
 
-    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], Endpoint, int, float]:
-        """POST to each endpoint in turn; returns the JSON, the endpoint, attempts, latency."""
+    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], Endpoint, int]:
+        """POST to each endpoint in turn; returns the JSON, the endpoint that gave it, attempts."""
         errors: list[str] = []
         attempts = 0
         for endpoint in self.endpoints:
@@ -131,7 +131,6 @@ class LlmClient:
                 if attempt:
                     self.sleep(self.backoff(attempt))
                 attempts += 1
-                started = time.perf_counter()
                 try:
                     with httpx.Client(timeout=self._timeout(endpoint)) as http:
                         response = http.post(
@@ -146,7 +145,6 @@ class LlmClient:
                 except httpx.TransportError as exc:
                     errors.append(f"{endpoint.label}: {type(exc).__name__}: {exc}")
                     continue
-                latency = (time.perf_counter() - started) * 1000
                 if response.status_code in _RETRYABLE_STATUS:
                     errors.append(f"{endpoint.label}: HTTP {response.status_code}")
                     continue
@@ -156,7 +154,7 @@ class LlmClient:
                         f"{response.text[:200]}",
                         field="request",
                     )
-                return response.json(), endpoint, attempts, latency
+                return response.json(), endpoint, attempts
         raise LlmUnavailableError(
             "no endpoint answered: " + "; ".join(errors), field="llm_base_url"
         )
@@ -178,7 +176,7 @@ class LlmClient:
         if stop:
             body["stop"] = list(stop)
         started = time.perf_counter()
-        data, endpoint, attempts, _ = self._post("/chat/completions", body)
+        data, endpoint, attempts = self._post("/chat/completions", body)
         choice = data["choices"][0]
         return Completion(
             text=choice.get("message", {}).get("content") or "",
@@ -196,7 +194,7 @@ class LlmClient:
         """A plain text completion (`/completions`)."""
         started = time.perf_counter()
         body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
-        data, endpoint, attempts, _ = self._post("/completions", body)
+        data, endpoint, attempts = self._post("/completions", body)
         choice = data["choices"][0]
         return Completion(
             text=choice.get("text") or "",

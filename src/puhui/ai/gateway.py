@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from puhui.ai.audit import CallLog, CallRecord
@@ -61,7 +61,6 @@ class GatewayResult:
     data: Any = None  # structured output of a small model (hits, entities, labels)
     note: str = ""
     call_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

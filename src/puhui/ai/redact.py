@@ -29,6 +29,9 @@ TOKEN_LABELS = {
 _PRIORITY = {rec.RESIDENT_ID: 0, rec.BANK_CARD: 1, rec.MOBILE: 2, rec.EMAIL: 3, rec.PERSON: 4}
 _TOKEN_RE = re.compile(r"<(ID|PHONE|CARD|EMAIL|NAME)_(\d+)>")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
+# Full-width digits, letters, '+', '-', '@', '.' and the ideographic space, mapped one character
+# to one character, so that spans found in the half-width copy index the original text.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,7 @@ def language_of(text: str) -> str:
 def find(text: str) -> list[RecognizerResult]:
     """Non-overlapping findings in `text`, checksummed identifiers first."""
     found = rec.analyzer().analyze(
-        text=text, language=language_of(text), entities=list(rec.ENTITIES)
+        text=text.translate(_HALF_WIDTH), language=language_of(text), entities=list(rec.ENTITIES)
     )
     ranked = sorted(found, key=lambda r: (_PRIORITY[r.entity_type], -(r.end - r.start), r.start))
     kept: list[RecognizerResult] = []
