@@ -125,3 +125,12 @@ def test_full_width_digits_are_caught_with_original_spans() -> None:
     assert result.text.startswith("手机<PHONE_1>，")
     mobile = result.entities[0]
     assert text[mobile.start : mobile.end] == "１３８１２３４５６７８"
+
+
+def test_presidio_runs_on_blank_pipelines_only() -> None:
+    engine = rec.analyzer().nlp_engine
+    assert isinstance(engine, rec.BlankSpacyNlpEngine)
+    assert sorted(engine.nlp) == ["en", "zh"]
+    assert all(nlp.pipe_names == [] for nlp in engine.nlp.values())  # no NER model loaded
+    names = {r.name for r in rec.analyzer().registry.recognizers}
+    assert names and all(name.startswith("puhui_") for name in names)
