@@ -43,10 +43,9 @@ def _log() -> Any:
 
 
 def _gateway() -> Any:
-    from puhui.ai.gateway import Gateway
-    from puhui.settings import get_settings
+    from puhui.ai.gateway import open_gateway
 
-    return Gateway.from_settings(get_settings(), _log())
+    return open_gateway()
 
 
 @app.command()

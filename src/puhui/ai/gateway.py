@@ -350,3 +350,14 @@ class Gateway:
             )
         )
         return row.id
+
+
+def open_gateway(settings: Any = None) -> Gateway:
+    """The gateway for `settings` (default: the environment), recording into its database."""
+    from puhui.db import connect
+    from puhui.settings import get_settings
+
+    settings = settings or get_settings()
+    return Gateway.from_settings(
+        settings, CallLog(connect(settings.database_url), settings.database_url)
+    )
