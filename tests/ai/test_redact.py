@@ -134,3 +134,20 @@ def test_presidio_runs_on_blank_pipelines_only() -> None:
     assert all(nlp.pipe_names == [] for nlp in engine.nlp.values())  # no NER model loaded
     names = {r.name for r in rec.analyzer().registry.recognizers}
     assert names and all(name.startswith("puhui_") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我是王先生", "我是<NAME_1>先生"),
+        ("联系人：欧阳娜娜女士", "联系人：<NAME_1>女士"),
+        ("客户王小明说要还款", "客户<NAME_1>说要还款"),
+        ("我叫陈明，明天还款", "我叫<NAME_1>，明天还款"),
+        ("客户余额不足", "客户余额不足"),  # 余 is a surname, 余额 is a balance
+        ("客户信息已更新", "客户信息已更新"),
+        ("我是来还款的", "我是来还款的"),
+        ("My name is Wei Zhang.", "My name is <NAME_1>."),
+    ],
+)
+def test_names_after_cues(text: str, expected: str) -> None:
+    assert redact(text).text == expected

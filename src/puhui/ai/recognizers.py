@@ -51,12 +51,15 @@ _SURNAMES = (
 _COMPOUND = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐"
 # A given-name character is a Han character that is not a common particle or verb.
 _NOT_GIVEN = "的了在是说已要来还借贷申请和与及于也都就将被把对向从到给让等今昨经为有没"
-_GIVEN = rf"(?:(?![{_NOT_GIVEN}])[\u4e00-\u9fff])"
-_CN_NAME = rf"(?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{1,2}}"
+_HONORIFICS = "先生|女士|小姐|阿姨|师傅|老师|经理"
+_GIVEN = rf"(?:(?!{_HONORIFICS})(?![{_NOT_GIVEN}])[\u4e00-\u9fff])"
+# Words that follow a cue like 客户 but are not names, though they start with a surname character.
+_NOT_NAMES = "余额|信息|资料|服务|经理|关系|管理|安全|方便|明细|单号|尤其|全部|全额|代表|成功"
+_CN_NAME = rf"(?!{_NOT_NAMES})(?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{1,2}}"
 _CN_CUES = r"姓名|户名|客户|借款人|联系人|持卡人|收款人|申请人|本人|我叫|我是|名叫|叫做"
 _CN_CUE_RE = re.compile(rf"(?:{_CN_CUES})[:：\s]*({_CN_NAME})")
 _CN_HONORIFIC_RE = re.compile(
-    rf"((?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{0,2}}?)(?:先生|女士|小姐|阿姨|师傅|老师|经理)"
+    rf"((?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{0,2}}?)(?:{_HONORIFICS})"
 )
 _EN_WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
 _EN_NAME = rf"{_EN_WORD}(?: {_EN_WORD}){{0,2}}"
