@@ -58,9 +58,7 @@ _NOT_NAMES = "余额|信息|资料|服务|经理|关系|管理|安全|方便|明
 _CN_NAME = rf"(?!{_NOT_NAMES})(?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{1,2}}"
 _CN_CUES = r"姓名|户名|客户|借款人|联系人|持卡人|收款人|申请人|本人|我叫|我是|名叫|叫做"
 _CN_CUE_RE = re.compile(rf"(?:{_CN_CUES})[:：\s]*({_CN_NAME})")
-_CN_HONORIFIC_RE = re.compile(
-    rf"((?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{0,2}}?)(?:{_HONORIFICS})"
-)
+_CN_HONORIFIC_RE = re.compile(rf"((?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{0,2}}?)(?:{_HONORIFICS})")
 _EN_WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
 _EN_NAME = rf"{_EN_WORD}(?: {_EN_WORD}){{0,2}}"
 _EN_CUE_RE = re.compile(
