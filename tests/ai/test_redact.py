@@ -151,3 +151,21 @@ def test_presidio_runs_on_blank_pipelines_only() -> None:
 )
 def test_names_after_cues(text: str, expected: str) -> None:
     assert redact(text).text == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("0123456789 -+@.X客户手机号张王先生Mr abc１２３\n")),
+        max_size=60,
+    )
+)
+def test_redact_never_crashes_and_restores_distinct_values(text: str) -> None:
+    vault = Vault()
+    result = redact(text, vault)
+    for entity in result.entities:
+        assert text[entity.start : entity.end] == entity.text
+        assert entity.token in result.text
+    canonical = [e.text.replace(" ", "").replace("-", "").upper() for e in result.entities]
+    if len(set(canonical)) == len(canonical) and "<" not in text:
+        assert vault.restore(result.text) == text
