@@ -23,8 +23,8 @@ from puhui.ai.router import Route, Task, TaskKind, Tier, get_task, route
 from puhui.errors import PuhuiError
 
 # Whatever reaches this logger, even a raw prompt by mistake, is redacted on the way out.
-log = logging.getLogger(__name__)
-log.addFilter(RedactingFilter())
+logger = logging.getLogger(__name__)
+logger.addFilter(RedactingFilter())
 
 SYSTEM_PROMPTS = {
     TaskKind.SUMMARIZE: (
@@ -150,33 +150,22 @@ class Gateway:
             answers = shipped_faq().ask(text, 3)
             data = [a.to_dict() for a in answers]
             answer = answers[0].answer if answers else ""
-        elif spec.kind is TaskKind.CLASSIFY:
+        elif spec.kind is TaskKind.CLASSIFY:  # nearest FAQ question: its id is the label
             from puhui.ai.faq import shipped_faq
 
-            answers = shipped_faq().ask(text, 1)
-            data = {"label": answers[0].id, "score": round(answers[0].score, 4)}
-            answer = answers[0].id
+            best = shipped_faq().ask(text, 1)[0]
+            data = {"label": best.id, "score": round(best.score, 4)}
+            answer = best.id
         else:
             data = [e.to_dict() | {"text": e.token} for e in redaction.entities]
             answer = json.dumps(redaction.counts(), ensure_ascii=False, sort_keys=True)
         latency = (time.perf_counter() - started) * 1000
-        result = GatewayResult(
-            spec.name, plan, "ok", redact(answer).text, data=data, redaction=redaction
-        )
+        result = GatewayResult(spec.name, plan, "ok", redact(answer).text, redaction=redaction)
+        result.data = data
         result.call_id = self._record(
-            spec,
-            plan,
-            caller,
-            redaction,
-            result.text,
-            plan.model,
-            "in-process",
-            latency,
-            0,
-            0,
-            1,
-            "ok",
-        )
+            spec, plan, caller, redaction, "ok", response=result.text, model=plan.model,
+            endpoint="in-process", latency_ms=latency, attempts=1,
+        )  # fmt: skip
         return result
 
     # the large model ------------------------------------------------------------------------
@@ -193,98 +182,22 @@ class Gateway:
         vault = Vault()
         redaction = redact(text, vault)
         if not plan.allowed:
-            self._record(
-                spec,
-                plan,
-                caller,
-                redaction,
-                "",
-                plan.model,
-                "",
-                0.0,
-                0,
-                0,
-                0,
-                "refused",
-                plan.reason,
-            )
+            self._record(spec, plan, caller, redaction, "refused", error=plan.reason)
             raise PolicyRefusedError(f"{spec.name}: {plan.reason}", field="task")
         if self.client is None:
-            if spec.kind is TaskKind.SUMMARIZE:
-                summary = extractive_summary(redaction.text)
-                result = GatewayResult(
-                    spec.name, plan, "fallback", summary, redaction=redaction, note=plan.reason
-                )
-                if may_see_personal:
-                    result.personalized = vault.restore(summary)
-                result.call_id = self._record(
-                    spec,
-                    plan,
-                    caller,
-                    redaction,
-                    summary,
-                    "extractive",
-                    "in-process",
-                    0.0,
-                    0,
-                    0,
-                    0,
-                    "fallback",
-                    plan.reason,
-                )
-                return result
-            self._record(
-                spec,
-                plan,
-                caller,
-                redaction,
-                "",
-                plan.model,
-                "",
-                0.0,
-                0,
-                0,
-                0,
-                "unavailable",
-                plan.reason,
-            )
-            raise LlmUnavailableError(f"{spec.name}: {plan.reason}", field="llm_base_url")
+            return self._without_large_model(spec, plan, caller, redaction, vault, may_see_personal)
+        system = SYSTEM_PROMPTS.get(spec.kind, SYSTEM_PROMPTS[TaskKind.CHAT])
         messages = [
-            {
-                "role": "system",
-                "content": SYSTEM_PROMPTS.get(spec.kind, SYSTEM_PROMPTS[TaskKind.CHAT]),
-            },
+            {"role": "system", "content": system},
             {"role": "user", "content": redaction.text},
         ]
         try:
-            if on_delta is None:
-                completion = self.client.chat(
-                    messages, max_tokens=plan.max_tokens, temperature=plan.temperature
-                )
-            else:
-                stream = self.client.stream_chat(
-                    messages, max_tokens=plan.max_tokens, temperature=plan.temperature
-                )
-                for delta in stream:
-                    on_delta(delta)
-                assert stream.result is not None
-                completion = stream.result
+            completion = self._complete(messages, plan, on_delta)
         except PuhuiError as exc:
             self._record(
-                spec,
-                plan,
-                caller,
-                redaction,
-                "",
-                plan.model,
-                ",".join(plan.endpoints),
-                0.0,
-                0,
-                0,
-                0,
-                "error",
-                exc.message,
-            )
+                spec, plan, caller, redaction, "error",
+                endpoint=",".join(plan.endpoints), error=exc.message,
+            )  # fmt: skip
             raise
         answer = redact(completion.text).text  # a model may invent numbers; log none of them
         result = GatewayResult(
@@ -293,20 +206,54 @@ class Gateway:
         if may_see_personal:
             result.personalized = vault.restore(completion.text)
         result.call_id = self._record(
-            spec,
-            plan,
-            caller,
-            redaction,
-            answer,
-            completion.model,
-            completion.endpoint,
-            completion.latency_ms,
-            completion.usage.prompt_tokens,
-            completion.usage.completion_tokens,
-            completion.attempts,
-            "ok",
-            "; ".join(completion.errors),
+            spec, plan, caller, redaction, "ok", response=answer, completion=completion,
+            error="; ".join(completion.errors),
+        )  # fmt: skip
+        return result
+
+    def _complete(
+        self,
+        messages: list[dict[str, str]],
+        plan: Route,
+        on_delta: Callable[[str], None] | None,
+    ) -> Completion:
+        assert self.client is not None
+        if on_delta is None:
+            return self.client.chat(
+                messages, max_tokens=plan.max_tokens, temperature=plan.temperature
+            )
+        stream = self.client.stream_chat(
+            messages, max_tokens=plan.max_tokens, temperature=plan.temperature
         )
+        for delta in stream:
+            on_delta(delta)
+        if stream.result is None:  # pragma: no cover - a drained stream always has a result
+            raise LlmUnavailableError("the stream ended without an answer", field="stream")
+        return stream.result
+
+    def _without_large_model(
+        self,
+        spec: Task,
+        plan: Route,
+        caller: str,
+        redaction: Redaction,
+        vault: Vault,
+        may_see_personal: bool,
+    ) -> GatewayResult:
+        """Say plainly that no large model is configured; use the deterministic path if any."""
+        if spec.kind is not TaskKind.SUMMARIZE:
+            self._record(spec, plan, caller, redaction, "unavailable", error=plan.reason)
+            raise LlmUnavailableError(f"{spec.name}: {plan.reason}", field="llm_base_url")
+        summary = extractive_summary(redaction.text)
+        result = GatewayResult(
+            spec.name, plan, "fallback", summary, redaction=redaction, note=plan.reason
+        )
+        if may_see_personal:
+            result.personalized = vault.restore(summary)
+        result.call_id = self._record(
+            spec, plan, caller, redaction, "fallback", response=summary, model="extractive",
+            endpoint="in-process", error=plan.reason,
+        )  # fmt: skip
         return result
 
     def _record(
@@ -315,34 +262,38 @@ class Gateway:
         plan: Route,
         caller: str,
         redaction: Redaction,
-        response: str,
-        model: str,
-        endpoint: str,
-        latency_ms: float,
-        prompt_tokens: int,
-        completion_tokens: int,
-        attempts: int,
         outcome: str,
+        *,
+        response: str = "",
+        model: str | None = None,
+        endpoint: str = "",
+        completion: Completion | None = None,
+        latency_ms: float = 0.0,
+        attempts: int = 0,
         error: str = "",
     ) -> str:
-        log.info(
-            "ai call %s %s/%s %s: %s", spec.name, plan.tier, plan.engine, outcome, redaction.text
-        )
+        """Write the call to the log (redacted) and return its id ("" without a log)."""
+        logger.info("ai call %s %s/%s %s: %s", spec.name, plan.tier, plan.engine, outcome,
+                 redaction.text)  # fmt: skip
         if self.log is None:
             return ""
+        if completion is not None:
+            model, endpoint = completion.model, completion.endpoint
+            latency_ms, attempts = completion.latency_ms, completion.attempts
+        usage = completion.usage if completion is not None else None
         row = self.log.record(
             CallRecord(
                 caller=caller,
                 task=spec.name,
                 kind=str(spec.kind),
                 route=f"{plan.tier}/{plan.engine}",
-                model=model,
+                model=model or plan.model,
                 endpoint=endpoint,
                 prompt_redacted=redaction.text,
                 response_redacted=response,
                 entities_redacted=len(redaction.entities),
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage else 0,
                 latency_ms=latency_ms,
                 attempts=attempts,
                 outcome=outcome,
