@@ -87,7 +87,7 @@ def route_cmd(
     from puhui.ai.router import TASKS
 
     try:
-        gateway = _gateway() if not dry_run else _planner()
+        gateway = _planner() if task is None or dry_run else _gateway()
         if task is None or dry_run:
             names = [task] if task else sorted(TASKS)
             routes = [gateway.plan(name).to_dict() for name in names]
