@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -87,11 +88,16 @@ def hanging_server() -> Iterator[HangingServer]:
 
 
 class EchoServer:
-    """Answers /v1/chat/completions with the last user message; records every body."""
+    """Answers /v1/chat/completions with the last user message; records every body.
 
-    def __init__(self, status: int = 200) -> None:
+    A streaming request gets two SSE chunks; with `stall_s` the server then goes silent for
+    that long before closing (a stream that breaks half-way).
+    """
+
+    def __init__(self, status: int = 200, stall_s: float = 0.0) -> None:
         self.bodies: list[dict[str, Any]] = []
         self.status = status
+        self.stall_s = stall_s
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -105,6 +111,9 @@ class EchoServer:
                 if outer.status != 200:
                     self.send_response(outer.status)
                     self.end_headers()
+                    return
+                if body.get("stream"):
+                    self._stream(body)
                     return
                 text = next(
                     (
@@ -133,6 +142,19 @@ class EchoServer:
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _stream(self, body: dict[str, Any]) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                for piece in ("ECHO", ":"):
+                    chunk = {"model": "echo", "choices": [{"delta": {"content": piece}}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                if outer.stall_s:
+                    time.sleep(outer.stall_s)
+                    return
+                self.wfile.write(b"data: [DONE]\n\n")
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = int(self.httpd.server_address[1])

@@ -134,3 +134,28 @@ def test_settings_build_the_chain() -> None:
 def test_backoff_doubles_and_caps() -> None:
     client = LlmClient([Endpoint("http://127.0.0.1:1/v1", "m")], backoff_s=1)
     assert [client.backoff(n) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 8, 8]
+
+
+def test_a_stream_that_breaks_midway_does_not_splice_a_second_answer(
+    echo_server: EchoServer,
+) -> None:
+    stalling = EchoServer(stall_s=2.0)
+    try:
+        client = LlmClient(
+            [Endpoint(stalling.base_url, "m", timeout_s=0.5), Endpoint(echo_server.base_url, "e")],
+            sleep=lambda _: None,
+        )
+        received: list[str] = []
+        with pytest.raises(LlmUnavailableError, match="stream broke after 2 chunks"):
+            for delta in client.stream_chat(HELLO):
+                received.append(delta)
+        assert received == ["ECHO", ":"]
+        assert echo_server.bodies == []  # the fallback was not asked once text had flowed
+    finally:
+        stalling.close()
+
+
+def test_stream_from_a_plain_sse_server(echo_server: EchoServer) -> None:
+    stream = LlmClient([Endpoint(echo_server.base_url, "e")]).stream_chat(HELLO)
+    assert list(stream) == ["ECHO", ":"]
+    assert stream.result is not None and stream.result.usage.completion_tokens == 2
