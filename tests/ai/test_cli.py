@@ -19,6 +19,7 @@ COMMANDS = ["redact", "route", "chat", "calls", "embed", "ask-faq", "serve-local
 @pytest.fixture(autouse=True)
 def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUHUI_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("PUHUI_DATA_DIR", str(tmp_path / "data"))
     for name in ("PUHUI_LLM_BASE_URL", "PUHUI_LLM_MODEL", "PUHUI_LLM_FALLBACK_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
@@ -87,13 +88,16 @@ def test_route_runs_and_calls_lists(
     assert code == 0 and "ai_calls" in out
 
 
-def test_embed_and_ask_faq() -> None:
+def test_embed_and_ask_faq(tmp_path: Path) -> None:
     code, out = run("embed", "--text", "还款", "--text", "repay", "--json")
     data = json.loads(out)
     assert code == 0 and data["dim"] == 384 and len(data["vectors"]) == 2
     code, out = run("ask-faq", "how do I talk to a real person", "-k", "2", "--json")
     answers = json.loads(out)
     assert answers[0]["id"] == "human_agent" and len(answers) == 2
+    code, out = run("ask-faq", "怎么联系人工客服", "--json")  # from the cached index now
+    assert code == 0 and json.loads(out)[0]["id"] == "human_agent"
+    assert len(list((tmp_path / "data" / "ai").glob("faq-index-*.npz"))) == 1
 
 
 def test_serve_local_smoke() -> None:

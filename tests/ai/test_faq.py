@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from puhui.ai.embeddings import VectorIndex, dimension, embed_passages, embed_queries
-from puhui.ai.faq import load_faq, shipped_faq
+from puhui.ai.faq import Faq, load_faq, shipped_faq
 from puhui.errors import ValidationError
 
 PARAPHRASES = Path(__file__).parent.parent / "data" / "faq_paraphrases.jsonl"
@@ -64,3 +64,15 @@ def test_index_rejects_mismatched_shapes() -> None:
     with pytest.raises(ValidationError):
         VectorIndex(["a"], np.zeros((2, 4), dtype=np.float32))
     assert VectorIndex([], np.zeros((0, 4), dtype=np.float32)).search(np.ones(4)) == []
+
+
+def test_cached_index_is_reused(tmp_path: Path) -> None:
+    entries = load_faq()[:3]
+    first = Faq.cached(entries, tmp_path)
+    files = list(tmp_path.glob("faq-index-*.npz"))
+    assert len(files) == 1
+    second = Faq.cached(entries, tmp_path)
+    assert np.array_equal(first.index.vectors, second.index.vectors)
+    assert list(tmp_path.glob("faq-index-*.npz")) == files
+    Faq.cached(load_faq()[:2], tmp_path)  # another FAQ: another file
+    assert len(list(tmp_path.glob("faq-index-*.npz"))) == 2

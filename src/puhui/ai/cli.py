@@ -247,9 +247,11 @@ def ask_faq(
     json_output: bool = JSON,
 ) -> None:
     """Answer from the shipped bilingual FAQ by embedding retrieval. FAQ 检索。"""
-    from puhui.ai.faq import shipped_faq
+    from puhui.ai.faq import Faq, load_faq
+    from puhui.settings import get_settings
 
-    answers = shipped_faq().ask(question, k)
+    faq = Faq.cached(load_faq(), Path(get_settings().data_dir) / "ai")
+    answers = faq.ask(question, k)
     if json_output:
         print_json([a.to_dict() for a in answers])
         return

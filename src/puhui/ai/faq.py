@@ -6,13 +6,15 @@ finds the nearest question and answers in the language it was asked in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
-from puhui.ai.embeddings import VectorIndex, embed_queries
+from puhui.ai.embeddings import EMBEDDING_MODEL, VectorIndex, embed_queries
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -53,13 +55,33 @@ def load_faq() -> list[FaqEntry]:
 class Faq:
     """The FAQ and its vector index (both questions of each entry)."""
 
-    def __init__(self, entries: list[FaqEntry]) -> None:
+    def __init__(self, entries: list[FaqEntry], index: VectorIndex | None = None) -> None:
         self.entries = {e.id: e for e in entries}
+        self.index = index if index is not None else self.build_index(entries)
+
+    @staticmethod
+    def build_index(entries: list[FaqEntry]) -> VectorIndex:
         keys = [e.id for e in entries for _ in (0, 1)]
-        passages = [q for e in entries for q in (e.q_zh, e.q_en)]
+        questions = [q for e in entries for q in (e.q_zh, e.q_en)]
         # Question-to-question matching is symmetric, so both sides get e5's `query:` prefix
         # (86% top-1 on our paraphrase set against 82% with `passage:`, tests/ai/test_faq.py).
-        self.index = VectorIndex(keys, embed_queries(passages))
+        return VectorIndex(keys, embed_queries(questions))
+
+    @classmethod
+    def cached(cls, entries: list[FaqEntry], cache_dir: str | Path) -> Faq:
+        """Load the index from `cache_dir` if this FAQ and model built it before, else build
+        and save it there (the file name carries a digest of both)."""
+        blob = json.dumps([asdict(e) for e in entries], ensure_ascii=False) + EMBEDDING_MODEL
+        digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        path = Path(cache_dir) / f"faq-index-{digest}.npz"
+        if path.exists():
+            index = VectorIndex.load(path)
+            if set(index.keys) == {e.id for e in entries}:
+                return cls(entries, index)
+        index = cls.build_index(entries)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        index.save(path)
+        return cls(entries, index)
 
     def ask(self, question: str, k: int = 3) -> list[FaqAnswer]:
         """The `k` nearest entries, answered in the question's language."""
