@@ -62,7 +62,7 @@ def test_hanging_server_times_out_and_retries(hanging_server: HangingServer) -> 
     started = time.perf_counter()
     with pytest.raises(LlmUnavailableError, match="timed out"):
         client.chat(HELLO)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 10  # bounded by the time-outs, not by the server
     assert hanging_server.accepted == 3  # the first try and two retries
     assert waits == [0.5, 1.0]  # exponential backoff
 

@@ -147,6 +147,8 @@ def test_presidio_runs_on_blank_pipelines_only() -> None:
         ("客户信息已更新", "客户信息已更新"),
         ("我是来还款的", "我是来还款的"),
         ("My name is Wei Zhang.", "My name is <NAME_1>."),
+        ("Dear Sir or Madam, Dear Valued Customer", "Dear Sir or Madam, Dear Valued Customer"),
+        ("Dear Mary O'Brien,", "Dear <NAME_1>,"),
     ],
 )
 def test_names_after_cues(text: str, expected: str) -> None:

@@ -59,8 +59,9 @@ _CN_NAME = rf"(?!{_NOT_NAMES})(?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{1,2}}"
 _CN_CUES = r"姓名|户名|客户|借款人|联系人|持卡人|收款人|申请人|本人|我叫|我是|名叫|叫做"
 _CN_CUE_RE = re.compile(rf"(?:{_CN_CUES})[:：\s]*({_CN_NAME})")
 _CN_HONORIFIC_RE = re.compile(rf"((?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{0,2}}?)(?:{_HONORIFICS})")
-_EN_WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
-_EN_NAME = rf"{_EN_WORD}(?: {_EN_WORD}){{0,2}}"
+_EN_WORD = r"(?:[A-Z]'[A-Z][a-z]+|(?:Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+_EN_NOT_NAMES = r"(?!(?:Sir|Madam|Customer|Customers|Team|All|Valued|Colleagues)\b)"
+_EN_NAME = rf"{_EN_NOT_NAMES}{_EN_WORD}(?: {_EN_WORD}){{0,2}}"
 _EN_CUE_RE = re.compile(
     rf"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.? |\b[Mm]y name is |\bName: ?|\bDear |"
     rf"\b(?:borrower|customer|applicant|cardholder|contact) )({_EN_NAME})"
