@@ -106,3 +106,12 @@ def test_serve_local_smoke() -> None:
     assert code == 0, out
     assert data["base_url"].startswith("http://127.0.0.1:")
     assert data["weights"].endswith(".gguf") and data["completion_tokens"] > 0
+
+
+def test_chat_streams_for_people(echo_server: EchoServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUHUI_LLM_BASE_URL", echo_server.base_url)
+    code, out = run("chat", "hello")
+    assert code == 0 and out.startswith("ECHO:")
+    assert echo_server.bodies[-1]["stream"] is True
+    code, out = run("chat", "hello", "--no-stream")
+    assert code == 0 and "ECHO: hello" in out and "stream" not in echo_server.bodies[-1]
