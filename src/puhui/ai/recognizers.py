@@ -39,7 +39,7 @@ _MOBILE_RE = re.compile(
 _CARD_RE = re.compile(_NB + r"(\d(?:[ -]?\d){12,18})" + _NA)
 _EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 
-# The most common Chinese surnames (about 90% of the population), single and compound.
+# Common Chinese surnames (the few hundred most frequent), single and compound.
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
     "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
