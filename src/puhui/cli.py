@@ -6,6 +6,7 @@ import typer
 
 from puhui import __version__
 from puhui.output import print_json
+from puhui.population.cli import app as population_app
 
 app = typer.Typer(
     name="puhui",
@@ -13,6 +14,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(population_app, name="population")
 
 
 @app.command()
