@@ -113,12 +113,12 @@ def train_model(
         say(f"assessment fold {number}/{len(splits)}")
         binning = fit_binning(spec, matrix[train], bad[train])
         for kind in kinds:
-            model = _fit_kind(kind, spec, binning, matrix[train], bad[train], config.seed)
-            oof[kind][test] = model.margin(matrix[test])
+            fitted = _fit_kind(kind, spec, binning, matrix[train], bad[train], config.seed)
+            oof[kind][test] = fitted.margin(matrix[test])
             if number == 1:
-                first_train_margin[kind] = model.margin(matrix[train])
-            if isinstance(model, GbdtModel):
-                rounds.append(model.best_iteration)
+                first_train_margin[kind] = fitted.margin(matrix[train])
+            if isinstance(fitted, GbdtModel):
+                rounds.append(fitted.best_iteration)
 
     aucs = {kind: metrics.auc(bad[held_out], oof[kind][held_out]) for kind in kinds}
     chosen = kinds[0]
@@ -131,7 +131,7 @@ def train_model(
 
     say(f"final {chosen} fit on all rows")
     final_binning = fit_binning(spec, matrix, bad)
-    final_rounds = max(1, int(round(float(np.mean(rounds)) * 1.1))) if rounds else None
+    final_rounds = max(1, round(float(np.mean(rounds)) * 1.1)) if rounds else None
     scorer = _fit_kind(chosen, spec, final_binning, matrix, bad, config.seed, rounds=final_rounds)
     model = with_version(
         RiskModel(
