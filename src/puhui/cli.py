@@ -7,6 +7,7 @@ import typer
 from puhui import __version__
 from puhui.output import print_json
 from puhui.population.cli import app as population_app
+from puhui.risk.cli import app as model_app
 
 app = typer.Typer(
     name="puhui",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 
 app.add_typer(population_app, name="population")
+app.add_typer(model_app, name="model")
 
 
 @app.command()

@@ -14,6 +14,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from puhui.risk.reasons import HIGH, LOW, MISSING, VALUE
 from puhui.risk.spec import FeatureSpec
 
 
@@ -61,16 +62,19 @@ class GbdtModel:
         result: np.ndarray = np.asarray(contrib)[:, :-1]
         return result
 
-    def direction(self, spec: FeatureSpec, j: int, value: float) -> str:
-        feature = spec.features[j]
-        if np.isnan(value):
-            return "missing"
-        if feature.kind == "categorical":
-            return "value"
-        if self.monotone[j]:
-            return "high" if self.monotone[j] > 0 else "low"
-        reference = feature.reference if feature.reference is not None else 0.0
-        return "high" if value >= reference else "low"
+    def directions(self, spec: FeatureSpec, matrix: np.ndarray) -> np.ndarray:
+        """Direction code of every cell: by the monotone constraint where there is one,
+        otherwise above or below the feature's training median."""
+        out = np.full(matrix.shape, VALUE, dtype=np.int8)
+        for j, feature in enumerate(spec.features):
+            if feature.kind == "numeric":
+                if self.monotone[j]:
+                    out[:, j] = HIGH if self.monotone[j] > 0 else LOW
+                else:
+                    reference = feature.reference if feature.reference is not None else 0.0
+                    out[:, j] = np.where(matrix[:, j] >= reference, HIGH, LOW)
+        out[np.isnan(matrix)] = MISSING
+        return out
 
 
 def fit_gbdt(

@@ -22,7 +22,7 @@ from puhui.errors import PuhuiError, ValidationError
 from puhui.risk.binning import WoeBinning
 from puhui.risk.calibration import Calibrator
 from puhui.risk.gbdt import GbdtModel
-from puhui.risk.reasons import Reason, reason_text, top_positive
+from puhui.risk.reasons import DIRECTIONS, VALUE, Reason, reason_text, top_positive
 from puhui.risk.scorecard import ScorecardModel
 from puhui.risk.spec import FeatureSpec
 
@@ -115,28 +115,87 @@ class RiskModel:
         """Up to `top` reasons per row: features that raised this customer's PD, largest first."""
         return self.explain_encoded(self.encode(data), top)
 
+    def reason_arrays(
+        self, matrix: np.ndarray, top: int = 4
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row and slot: feature index (-1 = none), direction code and contribution."""
+        index, size = top_positive(self.scorer.contributions(matrix), top)
+        directions = self.scorer.directions(self.spec, matrix)
+        rows = np.arange(matrix.shape[0])[:, None]
+        direction = np.where(index >= 0, directions[rows, np.maximum(index, 0)], -1)
+        return index, direction.astype(np.int8), size
+
     def explain_encoded(self, matrix: np.ndarray, top: int = 4) -> list[list[Reason]]:
-        contributions = self.scorer.contributions(matrix)
+        index, direction, size = self.reason_arrays(matrix, top)
         result = []
         for i in range(matrix.shape[0]):
             reasons = []
-            for j in top_positive(contributions[i], top):
-                value = float(matrix[i, j])
-                direction = self.scorer.direction(self.spec, j, value)
-                shown = self._display_value(j, value)
-                zh, en = reason_text(self.spec.features[j].name, direction, shown)
+            for slot in range(index.shape[1]):
+                j = int(index[i, slot])
+                if j < 0:
+                    break
+                word = DIRECTIONS[int(direction[i, slot])]
+                shown = self._display_value(j, float(matrix[i, j]))
+                zh, en = reason_text(self.spec.features[j].name, word, shown)
                 reasons.append(
                     Reason(
                         feature=self.spec.features[j].name,
-                        direction=direction,
+                        direction=word,
                         value=shown,
-                        contribution=round(float(contributions[i, j]), 6),
+                        contribution=round(float(size[i, slot]), 6),
                         text_zh=zh,
                         text_en=en,
                     )
                 )
             result.append(reasons)
         return result
+
+    def reason_columns(self, matrix: np.ndarray, top: int = 4) -> dict[str, pl.Series]:
+        """Batch reasons as columns reason_k (feature:direction), reason_k_zh, reason_k_en.
+
+        Texts are built once per distinct (feature, direction, category) and gathered."""
+        index, direction, _ = self.reason_arrays(matrix, top)
+        rows = np.arange(matrix.shape[0])
+        columns: dict[str, pl.Series] = {}
+        cache: dict[tuple[int, int, int], tuple[str | None, str | None, str | None]] = {}
+        for slot in range(top):
+            name = f"reason_{slot + 1}"
+            if slot >= index.shape[1]:
+                for suffix in ("", "_zh", "_en"):
+                    columns[name + suffix] = pl.Series(
+                        name + suffix, [None] * matrix.shape[0], dtype=pl.String
+                    )
+                continue
+            j = index[:, slot]
+            values = matrix[rows, np.maximum(j, 0)]
+            category = np.where((direction[:, slot] == VALUE) & ~np.isnan(values), values, -1)
+            keys = np.stack(
+                [j, direction[:, slot].astype(np.int64), category.astype(np.int64)], axis=1
+            )
+            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+            texts = [self._reason_key(tuple(int(v) for v in key), cache) for key in unique]
+            gather = pl.Series(inverse.ravel().astype(np.int64))
+            for position, suffix in enumerate(("", "_zh", "_en")):
+                table = pl.Series(name + suffix, [t[position] for t in texts], dtype=pl.String)
+                columns[name + suffix] = table.gather(gather)
+        return columns
+
+    def _reason_key(
+        self,
+        key: tuple[int, ...],
+        cache: dict[tuple[int, int, int], tuple[str | None, str | None, str | None]],
+    ) -> tuple[str | None, str | None, str | None]:
+        j, code, category = key[0], key[1], key[2]
+        if (j, code, category) not in cache:
+            if j < 0:
+                cache[(j, code, category)] = (None, None, None)
+            else:
+                feature = self.spec.features[j]
+                word = DIRECTIONS[code]
+                shown = feature.categories[category] if category >= 0 else None
+                zh, en = reason_text(feature.name, word, shown)
+                cache[(j, code, category)] = (f"{feature.name}:{word}", zh, en)
+        return cache[(j, code, category)]
 
     def _display_value(self, j: int, value: float) -> float | str | None:
         if math.isnan(value):

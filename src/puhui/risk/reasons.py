@@ -13,6 +13,10 @@ from typing import Any
 
 import numpy as np
 
+# Direction codes used in arrays; DIRECTIONS[code] is the word.
+HIGH, LOW, MISSING, VALUE = 0, 1, 2, 3
+DIRECTIONS = ("high", "low", "missing", "value")
+
 # Chinese and English names of the population's fields; other data sets fall back to the name.
 LABELS: dict[str, tuple[str, str]] = {
     "age": ("年龄", "age"),
@@ -103,12 +107,14 @@ def reason_text(feature: str, direction: str, value: float | str | None) -> tupl
     return f"{zh}为「{value}」", f"{en} is '{value}'"
 
 
-def top_positive(contributions: np.ndarray, top: int) -> list[int]:
-    """Indices of at most `top` strictly positive contributions, largest first."""
-    if top <= 0:
-        return []
-    candidates = np.flatnonzero(contributions > 1e-9)
-    if candidates.size == 0:
-        return []
-    order = candidates[np.argsort(-contributions[candidates], kind="stable")]
-    return [int(i) for i in order[:top]]
+def top_positive(contributions: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the feature indices of the `top` largest strictly positive contributions,
+    largest first (-1 where a row has fewer), and those contributions (0 there)."""
+    width = contributions.shape[1]
+    top = max(0, min(top, width))
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
+    values = np.take_along_axis(contributions, order, axis=1)
+    positive = values > 1e-9
+    index: np.ndarray = np.where(positive, order, -1)
+    size: np.ndarray = np.where(positive, values, 0.0)
+    return index, size

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from puhui.risk.binning import WoeBinning
+from puhui.risk.reasons import HIGH, LOW, MISSING, VALUE
 from puhui.risk.spec import FeatureSpec
 
 
@@ -37,19 +38,21 @@ class ScorecardModel:
         result: np.ndarray = woe * coef - self._best()
         return result
 
-    def direction(self, spec: FeatureSpec, j: int, value: float) -> str:
-        feature = spec.features[j]
-        if np.isnan(value):
-            return "missing"
-        if feature.kind == "categorical":
-            return "value"
-        bins = self.binning.bins[j]
-        own = int(bins.bin_index(np.array([value]))[0])
-        levels = [
-            self.coef[j] * w if c > 0 else np.inf for w, c in zip(bins.woe, bins.count, strict=True)
-        ]
-        best = int(np.argmin(levels))
-        return "high" if own > best else "low"
+    def directions(self, spec: FeatureSpec, matrix: np.ndarray) -> np.ndarray:
+        """Direction code of every cell (see `reasons.DIRECTIONS`): a numeric value is `high`
+        when its bin lies above the feature's best bin, else `low`."""
+        out = np.full(matrix.shape, VALUE, dtype=np.int8)
+        for j, feature in enumerate(spec.features):
+            if feature.kind == "numeric":
+                bins = self.binning.bins[j]
+                levels = [
+                    self.coef[j] * w if c > 0 else np.inf
+                    for w, c in zip(bins.woe, bins.count, strict=True)
+                ]
+                best = int(np.argmin(levels)) if levels else 0
+                out[:, j] = np.where(bins.bin_index(matrix[:, j]) > best, HIGH, LOW)
+        out[np.isnan(matrix)] = MISSING
+        return out
 
     def _best(self) -> np.ndarray:
         best = []
