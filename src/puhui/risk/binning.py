@@ -9,6 +9,7 @@ Bins follow optbinning: numeric bin i is [split[i-1], split[i]); missing values 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -146,13 +147,17 @@ def fit_binning(
         binning_fit_params={name: {"monotonic_trend": monotonic_trend} for name in names},
         n_jobs=1,
     )
-    process.fit(frame, bad.astype(np.int64))
-    return WoeBinning(
-        bins=tuple(
-            _tables(name, kind, process.get_binned_variable(name))
-            for name, kind in zip(names, [f.kind for f in spec.features], strict=True)
+    with warnings.catch_warnings():
+        # optbinning's table builder trips pandas 3 dtype deprecation warnings; harmless here.
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        process.fit(frame, bad.astype(np.int64))
+        return WoeBinning(
+            bins=tuple(
+                _tables(name, kind, process.get_binned_variable(name))
+                for name, kind in zip(names, [f.kind for f in spec.features], strict=True)
+            )
         )
-    )
 
 
 def _tables(name: str, kind: str, optb: Any) -> FeatureBins:
