@@ -26,15 +26,41 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     data = folder / "population.csv"
     result = runner.invoke(
         app,
-        ["population", "generate", "--n", "20000", "--seed", "9", "--bad-rate", "0.05"]
-        + ["--out", str(data), "--json"],
+        [
+            "population",
+            "generate",
+            "--n",
+            "20000",
+            "--seed",
+            "9",
+            "--bad-rate",
+            "0.05",
+            "--out",
+            str(data),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     model_dir = folder / "model"
     result = runner.invoke(
         app,
-        ["model", "train", "--data", str(data), "--target", "defaulted", "--bad-value", "true"]
-        + ["--exclude", EXCLUDE, "--kind", "scorecard", "--out", str(model_dir), "--json"],
+        [
+            "model",
+            "train",
+            "--data",
+            str(data),
+            "--target",
+            "defaulted",
+            "--bad-value",
+            "true",
+            "--exclude",
+            EXCLUDE,
+            "--kind",
+            "scorecard",
+            "--out",
+            str(model_dir),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     return data, model_dir
@@ -83,8 +109,17 @@ def test_score_keeps_input_order_and_writes_reasons(
     out = tmp_path / "scores.csv"
     result = runner.invoke(
         app,
-        ["model", "score", "--model", str(model_dir), "--data", str(source), "--out", str(out)]
-        + ["--json"],
+        [
+            "model",
+            "score",
+            "--model",
+            str(model_dir),
+            "--data",
+            str(source),
+            "--out",
+            str(out),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     scores = pl.read_csv(out)
@@ -101,8 +136,17 @@ def test_score_names_a_missing_field(trained: tuple[Path, Path], tmp_path: Path)
     pl.read_csv(data).drop("inquiries_30d").write_csv(broken)
     result = runner.invoke(
         app,
-        ["model", "score", "--model", str(model_dir), "--data", str(broken)]
-        + ["--out", str(tmp_path / "s.csv"), "--json"],
+        [
+            "model",
+            "score",
+            "--model",
+            str(model_dir),
+            "--data",
+            str(broken),
+            "--out",
+            str(tmp_path / "s.csv"),
+            "--json",
+        ],
     )
     assert result.exit_code == 2
     error = _json(result.output)["error"]
@@ -132,8 +176,21 @@ def test_hmda_with_the_protected_column_excluded(tmp_path: Path) -> None:
     data = Path(__file__).parent.parent / "data" / "hmda_boston_aer.csv"
     result = runner.invoke(
         app,
-        ["model", "train", "--data", str(data), "--target", "deny", "--bad-value", "yes"]
-        + ["--exclude", "afam", "--out", str(tmp_path / "hmda"), "--json"],
+        [
+            "model",
+            "train",
+            "--data",
+            str(data),
+            "--target",
+            "deny",
+            "--bad-value",
+            "yes",
+            "--exclude",
+            "afam",
+            "--out",
+            str(tmp_path / "hmda"),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     summary = _json(result.output)
