@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.machine"]
+BENCHMARKS = [
+    "bench.machine",
+    # risk
+    "bench.population",
+    "bench.risk_training",
+    "bench.risk_scoring",
+]
 
 
 def main() -> None:

@@ -119,6 +119,9 @@ class RiskModel:
         self, matrix: np.ndarray, top: int = 4
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row and slot: feature index (-1 = none), direction code and contribution."""
+        if top <= 0:
+            empty = np.zeros((matrix.shape[0], 0))
+            return empty.astype(np.int64), empty.astype(np.int8), empty
         index, size = top_positive(self.scorer.contributions(matrix), top)
         directions = self.scorer.directions(self.spec, matrix)
         rows = np.arange(matrix.shape[0])[:, None]
@@ -166,14 +169,25 @@ class RiskModel:
                         name + suffix, [None] * matrix.shape[0], dtype=pl.String
                     )
                 continue
-            j = index[:, slot]
+            j = index[:, slot].astype(np.int64)
             values = matrix[rows, np.maximum(j, 0)]
-            category = np.where((direction[:, slot] == VALUE) & ~np.isnan(values), values, -1)
-            keys = np.stack(
-                [j, direction[:, slot].astype(np.int64), category.astype(np.int64)], axis=1
-            )
-            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-            texts = [self._reason_key(tuple(int(v) for v in key), cache) for key in unique]
+            is_value = (direction[:, slot] == VALUE) & ~np.isnan(values)
+            category = np.where(is_value, values, -1).astype(np.int64)
+            # One integer per (feature, direction, category): a 1-D unique is fast.
+            width = max((len(f.categories) for f in self.spec.features), default=0) + 1
+            keys = ((j + 1) * len(DIRECTIONS) + direction[:, slot]) * width + (category + 1)
+            unique, inverse = np.unique(keys, return_inverse=True)
+            texts = [
+                self._reason_key(
+                    (
+                        int(key // width // len(DIRECTIONS)) - 1,
+                        int(key // width % len(DIRECTIONS)),
+                        int(key % width) - 1,
+                    ),
+                    cache,
+                )
+                for key in unique
+            ]
             gather = pl.Series(inverse.ravel().astype(np.int64))
             for position, suffix in enumerate(("", "_zh", "_en")):
                 table = pl.Series(name + suffix, [t[position] for t in texts], dtype=pl.String)

@@ -15,8 +15,12 @@ Missing-value policy (documented in the spec JSON as `missing_policy`): a null /
 is passed to the model as missing (the scorecard's missing bin, LightGBM's missing branch). A
 category never seen in training is treated the same way as a missing value.
 
-Allowed range: the training range widened by one span on each side, never below 0 for a field
-that was never negative; values beyond it are refused rather than extrapolated.
+Allowed range: the training range widened by nine spans on each side (for a field that starts
+at 0, ten times its training maximum), never below 0 for a field that was never negative. Real
+data has long tails (HMDA has a housing-expense ratio of 3.0 where a training fold stops at
+0.74), so the range catches unit, sign and sentinel errors (-999, 1e9), not business limits,
+which belong to policy rules. Inside it, values beyond the training range score as the edge
+bin / leaf. The range is plain JSON in `feature_spec.json` and may be edited.
 """
 
 from __future__ import annotations
@@ -211,10 +215,13 @@ class FeatureSpec:
         return np.array([values], dtype=np.float64)
 
 
+WIDEN_SPANS = 9.0
+
+
 def _allowed_range(low: float, high: float, boolean: bool) -> tuple[float, float]:
     if boolean:
         return 0.0, 1.0
-    span = high - low if high > low else max(abs(high), 1.0)
+    span = WIDEN_SPANS * (high - low if high > low else max(abs(high), 1.0))
     low_bound = max(0.0, low - span) if low >= 0 else low - span
     return low_bound, high + span
 
