@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -106,3 +108,9 @@ def test_any_size_and_seed_gives_n_consistent_rows(n: int, seed: int) -> None:
     assert (
         frame.null_count().drop("credit_history_months", "worst_dpd_12m").sum_horizontal()[0] == 0
     )
+
+
+def test_every_field_is_documented() -> None:
+    doc = (Path(__file__).parent.parent.parent / "docs" / "population.md").read_text()
+    for name, _, _ in FIELDS:
+        assert f"| `{name}` |" in doc, name
