@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,21 +51,29 @@ class FeatureBins:
     def bin_index(self, values: np.ndarray) -> np.ndarray:
         """Bin of each encoded value; -1 for missing or an unseen category."""
         if self.kind == "numeric":
-            index: np.ndarray = np.searchsorted(np.asarray(self.splits), values, side="right")
+            index: np.ndarray = np.searchsorted(self._splits, values, side="right")
             return np.where(np.isnan(values), -1, index)
-        lookup = self._category_lookup()
+        lookup = self._lookup
         codes = np.where(np.isnan(values), -1, values).astype(np.int64)
         valid = (codes >= 0) & (codes < lookup.size)
         found: np.ndarray = np.where(valid, lookup[np.clip(codes, 0, max(lookup.size - 1, 0))], -1)
         return found
 
     def woe_of(self, values: np.ndarray) -> np.ndarray:
-        bins = self.bin_index(values)
-        table = np.append(np.asarray(self.woe, dtype=np.float64), self.woe_missing)
-        result: np.ndarray = table[bins]  # index -1 is the missing bin
+        result: np.ndarray = self._woe_table[self.bin_index(values)]  # -1: the missing bin
         return result
 
-    def _category_lookup(self) -> np.ndarray:
+    # Arrays built once per object (cached_property writes past the frozen dataclass).
+    @cached_property
+    def _splits(self) -> np.ndarray:
+        return np.asarray(self.splits, dtype=np.float64)
+
+    @cached_property
+    def _woe_table(self) -> np.ndarray:
+        return np.append(np.asarray(self.woe, dtype=np.float64), self.woe_missing)
+
+    @cached_property
+    def _lookup(self) -> np.ndarray:
         size = 1 + max((code for group in self.groups for code in group), default=-1)
         lookup = np.full(size, -1, dtype=np.int64)
         for b, group in enumerate(self.groups):
