@@ -12,7 +12,10 @@ machine the wall-clock tail is mostly waiting for a core).
 from __future__ import annotations
 
 import gc
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -60,6 +63,36 @@ def batch(model: RiskModel, frame: pl.DataFrame) -> None:
             f"({default_threads()} thread(s)) {_rate(rows, raw)}; "
             f"ours/raw = {raw / predict:.2f}"
         )
+        compiled(booster, matrix, raw)
+
+
+def compiled(booster: Any, matrix: np.ndarray, lightgbm_seconds: float) -> None:
+    """The same trees compiled to C by treelite + tl2cgen (dev extra; needs a C compiler)."""
+    try:
+        import tl2cgen
+        import treelite
+    except ImportError:
+        print("risk_scoring[gbdt]: treelite/tl2cgen not installed; compiled figure skipped")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        library = str(Path(folder) / "model.so")
+        started = time.perf_counter()
+        tl2cgen.export_lib(
+            treelite.frontend.from_lightgbm(booster), toolchain="gcc", libpath=library
+        )
+        build = time.perf_counter() - started
+        predictor = tl2cgen.Predictor(library, nthread=default_threads())
+        data = tl2cgen.DMatrix(matrix, dtype="float64")
+        seconds = _best_of(2, lambda: predictor.predict(data, pred_margin=True))
+        same = np.allclose(
+            np.ravel(predictor.predict(data, pred_margin=True)),
+            booster.predict(matrix, raw_score=True),
+        )
+    print(
+        f"risk_scoring[gbdt]: treelite+tl2cgen compiled ({default_threads()} thread(s), "
+        f"build {build:.1f} s) {_rate(matrix.shape[0], seconds)}; "
+        f"compiled/LightGBM speed = {lightgbm_seconds / seconds:.2f}x; same margins: {same}"
+    )
 
 
 def single(model: RiskModel, rows: list[dict[str, object]]) -> None:
