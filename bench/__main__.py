@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.machine", "bench.ledger", "bench.schedules", "bench.risk_policy", "bench.ai"]
+BENCHMARKS = [
+    "bench.machine",
+    "bench.ledger",
+    "bench.schedules",
+    "bench.population",
+    "bench.risk_training",
+    "bench.risk_scoring",
+    "bench.risk_policy",
+    "bench.ai",
+]
 
 
 def main() -> None:

@@ -60,9 +60,7 @@ def register_model(db: Database, directory: str | Path, name: str = "pd") -> str
     head = _model_head(directory)
     version = str(head["version"])
     files = {
-        p.name: p.read_text(encoding="utf-8")
-        for p in sorted(directory.iterdir())
-        if p.is_file()
+        p.name: p.read_text(encoding="utf-8") for p in sorted(directory.iterdir()) if p.is_file()
     }
     metrics = files.get("metrics.json", "{}")
     card = files.get("model_card.md", "")
@@ -72,8 +70,15 @@ def register_model(db: Database, directory: str | Path, name: str = "pd") -> str
             db.execute(
                 "INSERT INTO governance_models (version, name, kind, registered_at, files_json, "
                 "metrics_json, card_md) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (version, name, str(head.get("kind", "")), _now(), json.dumps(files), metrics,
-                 card),
+                (
+                    version,
+                    name,
+                    str(head.get("kind", "")),
+                    _now(),
+                    json.dumps(files),
+                    metrics,
+                    card,
+                ),
             )
     return version
 
