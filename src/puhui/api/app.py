@@ -14,6 +14,7 @@ from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
 from puhui.api.routers import ledger as ledger_router
 from puhui.settings import Settings, get_settings
+from puhui.web import routes as console
 
 DESCRIPTION = """
 Puhui (普惠) runs an AI-native, pure-online inclusive-lending business.
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         return Response(opened.metrics.render(), media_type="text/plain; version=0.0.4")
 
     app.include_router(ledger_router.router)
+    console.install(app)  # the console: /console pages, /console/static, / -> /console
     return app

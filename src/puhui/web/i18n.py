@@ -1,0 +1,215 @@
+"""Every console label in Chinese and English, and how a request picks its language.
+
+The language comes from `?lang=zh|en` (remembered in a cookie), else the cookie, else the
+browser's Accept-Language; Chinese is the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_COOKIE = "puhui_lang"
+
+#: key -> (Chinese, English)
+TEXT: Mapping[str, tuple[str, str]] = {
+    "app": ("普惠 控制台", "Puhui Console"),
+    "tagline": ("普惠金融运营平台", "Inclusive lending operations"),
+    "nav.dashboard": ("总览", "Dashboard"),
+    "nav.customers": ("客户", "Customers"),
+    "nav.decisions": ("决策审计", "Decision audit"),
+    "nav.models": ("模型", "Models"),
+    "nav.ledger": ("总账", "Ledger"),
+    "nav.logout": ("退出登录", "Sign out"),
+    "lang.switch": ("English", "中文"),
+    "role": ("角色", "Role"),
+    "role.agent": ("客服坐席", "Agent"),
+    "role.risk_analyst": ("风险分析师", "Risk analyst"),
+    "role.operator": ("运营人员", "Operator"),
+    "role.admin": ("管理员", "Administrator"),
+    "login.title": ("登录", "Sign in"),
+    "login.key": ("API 密钥", "API key"),
+    "login.hint": (
+        "使用 `puhui keys create --role 角色` 创建的密钥登录。密钥只保存在仅限本站的 HttpOnly Cookie 中。",
+        "Sign in with a key made by `puhui keys create --role ROLE`. The key is kept only in an "
+        "HttpOnly, same-site cookie.",
+    ),
+    "login.submit": ("登录", "Sign in"),
+    "login.invalid": ("密钥无效或已被吊销。", "That key is not valid or has been revoked."),
+    "forbidden.title": ("无权访问", "Not available to your role"),
+    "forbidden.body": (
+        "您的角色无法查看此页面。如需访问，请联系管理员。",
+        "Your role cannot see this page. Ask an administrator if you need access.",
+    ),
+    "notfound.title": ("未找到", "Not found"),
+    "notfound.body": ("没有找到您要查看的记录。", "We could not find that record."),
+    "nodata": ("暂无数据", "No data yet"),
+    "nodata.pending": (
+        "相关数据表尚未建立，业务开始运行后这里会显示数据。",
+        "The tables behind this panel do not exist yet; it fills in once the business runs.",
+    ),
+    "masked.note": (
+        "您的角色看不到客户身份信息，客户编号已脱敏。",
+        "Customer identifiers are masked for your role.",
+    ),
+    # dashboard
+    "dash.title": ("业务总览", "Business overview"),
+    "dash.customers": ("客户数", "Customers"),
+    "dash.active_lines": ("有效授信", "Active credit lines"),
+    "dash.outstanding": ("在贷本金", "Outstanding principal"),
+    "dash.loans": ("借据数", "Loans"),
+    "dash.approval_rate": ("审批通过率", "Approval rate"),
+    "dash.expected_loss": ("预期损失", "Expected loss"),
+    "dash.expected_loss.note": (
+        "预期损失 = 违约概率 × 违约损失率 × 授信额度（已批准的决策）",
+        "Expected loss = PD × LGD × credit limit, over approved decisions",
+    ),
+    "dash.cost": ("单账户成本", "Cost per account"),
+    "dash.cost.note": (
+        "每个总账账户占用的存储字节数，以及每户平均转账笔数",
+        "Storage bytes per ledger account, and transfers per account",
+    ),
+    "dash.bytes_per_account": ("字节/账户", "bytes / account"),
+    "dash.transfers_per_account": ("笔转账/账户", "transfers / account"),
+    "dash.dpd": ("逾期分布（DPD 分档）", "Days past due by bucket"),
+    "dash.vintage": ("账龄曲线（Vintage）", "Vintage curves"),
+    "dash.vintage.note": (
+        "各放款月份的借据，在第 N 期到期后仍未还清的比例",
+        "Share of each disbursal month's loans with installment N past due and unpaid",
+    ),
+    "dash.decisions": ("每日决策", "Decisions per day"),
+    "dash.volume": ("每日转账金额", "Transfer volume per day"),
+    "dash.ledger_balanced": ("总账借贷平衡", "Ledger in balance"),
+    "dash.ledger_unbalanced": ("总账借贷不平衡！", "Ledger out of balance!"),
+    "bucket": ("分档", "Bucket"),
+    "installment_n": ("期数", "Installment"),
+    "share_overdue": ("逾期比例", "Share overdue"),
+    # customers / loans
+    "cust.title": ("客户", "Customers"),
+    "cust.id": ("客户编号", "Customer"),
+    "cust.lines": ("授信", "Credit lines"),
+    "cust.loans": ("借据", "Loans"),
+    "cust.decisions": ("决策记录", "Decisions"),
+    "cust.total_limit": ("授信总额", "Total limit"),
+    "cust.last_decision": ("最近决策", "Last decision"),
+    "line.id": ("授信编号", "Line"),
+    "line.limit": ("额度", "Limit"),
+    "line.rate": ("年利率", "Annual rate"),
+    "line.expires": ("到期日", "Expires"),
+    "status": ("状态", "Status"),
+    "loan.title": ("借据", "Loan"),
+    "loan.id": ("借据编号", "Loan"),
+    "loan.principal": ("本金", "Principal"),
+    "loan.outstanding": ("剩余本金", "Principal outstanding"),
+    "loan.disbursed": ("放款日", "Disbursed"),
+    "loan.maturity": ("到期日", "Maturity"),
+    "loan.term": ("期数", "Installments"),
+    "loan.dpd": ("逾期天数", "Days past due"),
+    "loan.schedule": ("还款计划", "Repayment schedule"),
+    "loan.transactions": ("交易流水", "Transactions"),
+    "loan.apr": ("年化利率披露", "APR disclosure"),
+    "loan.apr_nominal": ("名义年化利率", "Nominal APR"),
+    "loan.apr_effective": ("实际年化利率（IRR）", "Effective APR (IRR)"),
+    "loan.annual_rate": ("合同年利率", "Contract annual rate"),
+    "loan.upfront_fee": ("一次性费用", "Upfront fee"),
+    "sched.n": ("期次", "No."),
+    "sched.due": ("到期日", "Due"),
+    "sched.principal": ("本金", "Principal"),
+    "sched.interest": ("利息", "Interest"),
+    "sched.fee": ("费用", "Fee"),
+    "sched.paid": ("已还", "Paid"),
+    "tx.day": ("营业日", "Business day"),
+    "tx.kind": ("类型", "Type"),
+    "tx.amount": ("金额", "Amount"),
+    "tx.reversed": ("已冲正", "Reversed"),
+    # decisions
+    "dec.title": ("决策审计", "Decision audit"),
+    "dec.id": ("决策编号", "Decision"),
+    "dec.at": ("决策时间", "Decided at"),
+    "dec.outcome": ("结果", "Outcome"),
+    "dec.pd": ("违约概率", "PD"),
+    "dec.score": ("评分", "Score"),
+    "dec.limit": ("额度", "Limit"),
+    "dec.apr": ("年化利率", "APR"),
+    "dec.strategy": ("策略版本", "Strategy version"),
+    "dec.model": ("模型版本", "Model version"),
+    "dec.arm": ("实验组", "Arm"),
+    "dec.rules": ("触发的规则", "Rules fired"),
+    "dec.reasons": ("原因码", "Reason codes"),
+    "dec.reason": ("说明", "Explanation"),
+    "dec.contribution": ("影响", "Contribution"),
+    "dec.features": ("模型输入", "Model inputs"),
+    "dec.fingerprint": ("输入指纹", "Input fingerprint"),
+    "dec.pricing": ("定价构成", "Price components"),
+    "dec.shadow": ("影子决策（挑战者）", "Shadow decision (challenger)"),
+    "dec.filter": ("筛选", "Filter"),
+    "dec.all": ("全部", "All"),
+    "outcome.approve": ("批准", "Approved"),
+    "outcome.refer": ("转人工", "Referred"),
+    "outcome.decline": ("拒绝", "Declined"),
+    "none": ("无", "None"),
+    # models
+    "model.title": ("模型", "Models"),
+    "model.version": ("版本", "Version"),
+    "model.name": ("名称", "Name"),
+    "model.kind": ("类型", "Kind"),
+    "model.registered": ("注册时间", "Registered"),
+    "model.metrics": ("留出集表现", "Held-out performance"),
+    "model.calibration": ("校准曲线", "Calibration"),
+    "model.mean_pd": ("预测违约率", "Predicted PD"),
+    "model.bad_rate": ("实际坏账率", "Observed bad rate"),
+    "model.perfect": ("完美校准", "Perfect calibration"),
+    "model.card": ("模型卡", "Model card"),
+    # ledger
+    "ledger.title": ("总账", "Ledger"),
+    "ledger.trial_balance": ("试算平衡", "Trial balance"),
+    "ledger.ledger": ("账簿", "Ledger"),
+    "ledger.accounts": ("账户数", "Accounts"),
+    "ledger.debits": ("借方发生额", "Debits posted"),
+    "ledger.credits": ("贷方发生额", "Credits posted"),
+    "ledger.pending": ("未决（借/贷）", "Pending (dr/cr)"),
+    "ledger.balanced": ("平衡", "Balanced"),
+    "ledger.by_code": ("按科目代码汇总", "Accounts by code"),
+    "ledger.code": ("科目代码", "Code"),
+    "ledger.net": ("借方净额", "Net debit"),
+    "ledger.volumes": ("按交易代码统计转账", "Transfers by code"),
+    "ledger.transfers": ("笔数", "Transfers"),
+    "ledger.amount": ("金额", "Amount"),
+    "ledger.day": ("日期", "Date"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+}
+
+
+def translate(key: str, lang: str) -> str:
+    """The text of `key` in `lang`; a missing key shows itself (so a gap is visible, not blank)."""
+    pair = TEXT.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def from_accept_language(header: str) -> str:
+    """The one of zh/en the browser prefers most (by q-value); the default when neither appears."""
+    best_q, best = 0.0, DEFAULT_LANG
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = tag.strip().lower().split("-")[0]
+        if lang in LANGS and q > best_q:
+            best_q, best = q, lang
+    return best
+
+
+def choose(query: str | None, cookie: str | None, accept_language: str) -> str:
+    if query in LANGS:
+        return str(query)
+    if cookie in LANGS:
+        return str(cookie)
+    return from_accept_language(accept_language)

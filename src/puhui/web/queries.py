@@ -1,0 +1,591 @@
+"""The console's read model: one function per panel, plain SQL on SQLite and PostgreSQL.
+
+Each function returns `None` when the tables it reads do not exist yet (the page then shows
+"no data yet"), so the console runs on any database the platform has opened, whatever parts
+of the business have been switched on.
+
+Tables read here and where they come from:
+- `ledger_accounts`, `ledger_transfers` (puhui.ledger): 128-bit values are INTEGER below 2^63
+  and 16-byte big-endian BLOBs above it on SQLite, uuid/numeric on PostgreSQL, so sums are
+  taken in SQL on PostgreSQL and in Python (streamed) on SQLite.
+- `decision_audit` (puhui.governance.audit), `governance_models` (puhui.governance.registry).
+- `lending_state`, `lending_lines`, `lending_loans`, `lending_installments`,
+  `lending_transactions`: TODO(lending-servicing) these tables are not on main yet; the
+  queries follow their schema on the `lending-servicing` branch (src/puhui/lending/store.py)
+  and answer `None` until the tables exist. Re-check the column names when it merges.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from puhui.db import DatabaseUrl, connect, parse_database_url
+
+#: Loss given default used for the expected-loss panel: the pricing default (PricingParams.lgd).
+DEFAULT_LGD = Decimal("0.85")
+
+BUCKETS = ("M0", "M1", "M2", "M3", "M4", "M5", "M6+")
+
+
+def u128(value: Any) -> int:
+    """A 128-bit ledger value as stored by either backend, as a Python int."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return int.from_bytes(bytes(value), "big")
+    if isinstance(value, uuid.UUID):
+        return value.int
+    return int(value)  # Decimal from numeric(39,0)
+
+
+def day_text(ordinal: int | None) -> str:
+    """A lending `*_day` proleptic ordinal as an ISO date."""
+    return date.fromordinal(int(ordinal)).isoformat() if ordinal else ""
+
+
+@dataclass
+class CodeTotals:
+    ledger: int
+    code: int
+    count: int = 0
+    debits: int = 0
+    credits: int = 0
+    pending_debits: int = 0
+    pending_credits: int = 0
+
+    @property
+    def net_debit(self) -> int:
+        return self.debits - self.credits
+
+
+@dataclass
+class TransferTotals:
+    ledger: int
+    code: int
+    count: int = 0
+    amount: int = 0
+
+
+@dataclass
+class Portfolio:
+    customers: int
+    active_lines: int
+    loans: int
+    outstanding: dict[str, int] = field(default_factory=dict)  # currency -> minor units
+
+
+@dataclass
+class ApprovalStats:
+    total: int
+    by_outcome: dict[str, int]
+    per_day: list[tuple[str, dict[str, int]]]
+
+    @property
+    def approval_rate(self) -> float | None:
+        return self.by_outcome.get("approve", 0) / self.total if self.total else None
+
+
+class ReadModel:
+    """Opens a short-lived connection per panel; nothing here writes."""
+
+    def __init__(self, url: str | DatabaseUrl) -> None:
+        self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
+
+    @contextmanager
+    def _conn(self) -> Iterator[Any]:
+        conn = connect(self.url)
+        try:
+            yield conn
+        finally:
+            if self.url.dialect == "postgresql":
+                conn.rollback()
+            conn.close()
+
+    def _rows(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(conn.execute(self.url.sql(sql), tuple(params)).fetchall())
+
+    def _tables(self, conn: Any) -> set[str]:
+        if self.url.dialect == "sqlite":
+            rows = self._rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table'")
+        else:
+            rows = self._rows(
+                conn,
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = ANY(current_schemas(false))",
+            )
+        return {str(r[0]) for r in rows}
+
+    def has(self, *tables: str) -> bool:
+        with self._conn() as conn:
+            return set(tables) <= self._tables(conn)
+
+    # -- ledger -------------------------------------------------------------------------
+    def accounts_by_code(self) -> list[CodeTotals] | None:
+        with self._conn() as conn:
+            if "ledger_accounts" not in self._tables(conn):
+                return None
+            if self.url.dialect == "postgresql":
+                rows = self._rows(
+                    conn,
+                    "SELECT ledger, code, COUNT(*), SUM(debits_posted), SUM(credits_posted), "
+                    "SUM(debits_pending), SUM(credits_pending) FROM ledger_accounts "
+                    "GROUP BY ledger, code ORDER BY ledger, code",
+                )
+                return [
+                    CodeTotals(int(r[0]), int(r[1]), int(r[2]), *(u128(v) for v in r[3:7]))
+                    for r in rows
+                ]
+            totals: dict[tuple[int, int], CodeTotals] = {}
+            cur = conn.execute(
+                "SELECT ledger, code, debits_posted, credits_posted, debits_pending, "
+                "credits_pending FROM ledger_accounts"
+            )
+            for r in cur:
+                t = totals.setdefault((r[0], r[1]), CodeTotals(r[0], r[1]))
+                t.count += 1
+                t.debits += u128(r[2])
+                t.credits += u128(r[3])
+                t.pending_debits += u128(r[4])
+                t.pending_credits += u128(r[5])
+            return [totals[k] for k in sorted(totals)]
+
+    def transfers_by_code(self) -> list[TransferTotals] | None:
+        with self._conn() as conn:
+            if "ledger_transfers" not in self._tables(conn):
+                return None
+            if self.url.dialect == "postgresql":
+                rows = self._rows(
+                    conn,
+                    "SELECT ledger, code, COUNT(*), SUM(amount) FROM ledger_transfers "
+                    "GROUP BY ledger, code ORDER BY ledger, code",
+                )
+                return [TransferTotals(int(r[0]), int(r[1]), int(r[2]), u128(r[3])) for r in rows]
+            totals: dict[tuple[int, int], TransferTotals] = {}
+            for r in conn.execute("SELECT ledger, code, amount FROM ledger_transfers"):
+                t = totals.setdefault((r[0], r[1]), TransferTotals(r[0], r[1]))
+                t.count += 1
+                t.amount += u128(r[2])
+            return [totals[k] for k in sorted(totals)]
+
+    def transfers_per_day(self, ledger: int) -> list[tuple[str, int, int]] | None:
+        """(UTC date, transfers, amount) for one ledger (currency); timestamps are ns."""
+        with self._conn() as conn:
+            if "ledger_transfers" not in self._tables(conn):
+                return None
+            day = "timestamp / 86400000000000"
+            per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+            if self.url.dialect == "postgresql":
+                for d, n, amount in self._rows(
+                    conn,
+                    f"SELECT {day} AS d, COUNT(*), SUM(amount) FROM ledger_transfers "
+                    "WHERE ledger = ? GROUP BY d ORDER BY d",
+                    (ledger,),
+                ):
+                    per[int(d)] = [int(n), u128(amount)]
+            else:
+                for d, amount in conn.execute(
+                    f"SELECT {day}, amount FROM ledger_transfers WHERE ledger = ?", (ledger,)
+                ):
+                    per[d][0] += 1
+                    per[d][1] += u128(amount)
+            epoch = date(1970, 1, 1).toordinal()
+            return [
+                (date.fromordinal(epoch + d).isoformat(), v[0], v[1]) for d, v in sorted(per.items())
+            ]
+
+    def transfer_count(self) -> int | None:
+        with self._conn() as conn:
+            if "ledger_transfers" not in self._tables(conn):
+                return None
+            return int(self._rows(conn, "SELECT COUNT(*) FROM ledger_transfers")[0][0])
+
+    # -- lending (TODO(lending-servicing): tables not on main yet) ---------------------
+    def portfolio(self) -> Portfolio | None:
+        with self._conn() as conn:
+            tables = self._tables(conn)
+            if not {"lending_lines", "lending_loans"} <= tables:
+                return None
+            customers, active = self._rows(
+                conn,
+                "SELECT COUNT(DISTINCT customer_id), "
+                "SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) FROM lending_lines",
+            )[0]
+            loans = self._rows(
+                conn,
+                "SELECT currency, COUNT(*), SUM(principal_outstanding) FROM lending_loans "
+                "WHERE status <> 'closed' GROUP BY currency ORDER BY currency",
+            )
+            return Portfolio(
+                customers=int(customers or 0),
+                active_lines=int(active or 0),
+                loans=sum(int(r[1]) for r in loans),
+                outstanding={str(r[0]): int(r[2] or 0) for r in loans},
+            )
+
+    def dpd_buckets(self) -> list[tuple[str, int, int]] | None:
+        """(bucket, loans, principal outstanding) for open loans, in bucket order."""
+        with self._conn() as conn:
+            if "lending_loans" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT bucket, COUNT(*), SUM(principal_outstanding) FROM lending_loans "
+                "WHERE status <> 'closed' GROUP BY bucket",
+            )
+        found = {str(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
+        order = [b for b in BUCKETS if b in found] + sorted(set(found) - set(BUCKETS))
+        return [(b, *found[b]) for b in order]
+
+    def vintage_curves(self) -> dict[str, list[tuple[int, float]]] | None:
+        """Per disbursal month: (installment n, share of the cohort's loans with n overdue).
+
+        Installment n is overdue when its due day is before the business day and what was
+        billed for it is not fully paid. The denominator is the cohort's loans whose
+        installment n has fallen due, so young vintages have short curves.
+        """
+        with self._conn() as conn:
+            tables = self._tables(conn)
+            if not {"lending_loans", "lending_installments", "lending_state"} <= tables:
+                return None
+            state = self._rows(conn, "SELECT business_day FROM lending_state")
+            if not state:
+                return {}
+            today = int(state[0][0])
+            rows = self._rows(
+                conn,
+                "SELECT l.disbursed_day, i.n, "
+                "CASE WHEN i.principal_paid + i.interest_paid + i.fee_paid "
+                "< i.principal_billed + i.interest_billed + i.fee_billed THEN 1 ELSE 0 END "
+                "FROM lending_loans l JOIN lending_installments i ON i.loan_id = l.id "
+                "WHERE i.due_day < ?",
+                (today,),
+            )
+        counts: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+        for disbursed, n, overdue in rows:
+            month = date.fromordinal(int(disbursed)).strftime("%Y-%m")
+            cell = counts[month][int(n)]
+            cell[0] += int(overdue)
+            cell[1] += 1
+        return {
+            month: [(n, c[0] / c[1]) for n, c in sorted(by_n.items())]
+            for month, by_n in sorted(counts.items())
+        }
+
+    def customers(self, limit: int = 200) -> list[dict[str, Any]] | None:
+        """Customers known from credit lines and from decisions, newest decision first."""
+        with self._conn() as conn:
+            tables = self._tables(conn)
+            people: dict[str, dict[str, Any]] = {}
+            if "decision_audit" in tables:
+                for cid, n, last in self._rows(
+                    conn,
+                    "SELECT customer_id, COUNT(*), MAX(decided_at) FROM decision_audit "
+                    "GROUP BY customer_id ORDER BY MAX(decided_at) DESC LIMIT ?",
+                    (limit,),
+                ):
+                    people[str(cid)] = {
+                        "customer_id": str(cid),
+                        "decisions": int(n),
+                        "last_decision": str(last),
+                        "lines": 0,
+                        "total_limit": {},
+                    }
+            if "lending_lines" in tables:
+                for cid, currency, n, total in self._rows(
+                    conn,
+                    "SELECT customer_id, currency, COUNT(*), SUM(limit_minor) FROM lending_lines "
+                    "GROUP BY customer_id, currency ORDER BY customer_id LIMIT ?",
+                    (limit,),
+                ):
+                    p = people.setdefault(
+                        str(cid),
+                        {
+                            "customer_id": str(cid),
+                            "decisions": 0,
+                            "last_decision": "",
+                            "lines": 0,
+                            "total_limit": {},
+                        },
+                    )
+                    p["lines"] += int(n)
+                    p["total_limit"][str(currency)] = int(total or 0)
+            if not tables & {"decision_audit", "lending_lines"}:
+                return None
+            return list(people.values())[:limit]
+
+    def lines_of(self, customer_id: str) -> list[dict[str, Any]] | None:
+        with self._conn() as conn:
+            if "lending_lines" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT id, currency, limit_minor, annual_rate, expires_day, status, product_id, "
+                "product_version FROM lending_lines WHERE customer_id = ? ORDER BY id",
+                (customer_id,),
+            )
+        return [
+            {
+                "id": str(r[0]),
+                "currency": str(r[1]),
+                "limit_minor": int(r[2]),
+                "annual_rate": str(r[3]),
+                "expires": day_text(r[4]),
+                "status": str(r[5]),
+                "product": f"{r[6]}@{r[7]}",
+            }
+            for r in rows
+        ]
+
+    _LOAN_COLS = (
+        "id, line_id, product_id, product_version, currency, principal, installments, "
+        "disbursed_day, maturity_day, annual_rate, apr_nominal, apr_effective, upfront_fee, "
+        "status, principal_outstanding, dpd, bucket"
+    )
+
+    @staticmethod
+    def _loan(r: Sequence[Any]) -> dict[str, Any]:
+        return {
+            "id": str(r[0]),
+            "line_id": str(r[1]),
+            "product": f"{r[2]}@{r[3]}",
+            "currency": str(r[4]),
+            "principal": int(r[5]),
+            "installments": int(r[6]),
+            "disbursed": day_text(r[7]),
+            "maturity": day_text(r[8]),
+            "annual_rate": str(r[9]),
+            "apr_nominal": str(r[10]),
+            "apr_effective": str(r[11]),
+            "upfront_fee": int(r[12]),
+            "status": str(r[13]),
+            "principal_outstanding": int(r[14]),
+            "dpd": int(r[15]),
+            "bucket": str(r[16]),
+        }
+
+    def loans_of(self, customer_id: str) -> list[dict[str, Any]] | None:
+        with self._conn() as conn:
+            if not {"lending_loans", "lending_lines"} <= self._tables(conn):
+                return None
+            cols = ", ".join(f"l.{c.strip()}" for c in self._LOAN_COLS.split(","))
+            rows = self._rows(
+                conn,
+                f"SELECT {cols} FROM lending_loans l JOIN lending_lines c ON c.id = l.line_id "
+                "WHERE c.customer_id = ? ORDER BY l.disbursed_day DESC, l.id",
+                (customer_id,),
+            )
+        return [self._loan(r) for r in rows]
+
+    def loan(self, loan_id: str) -> dict[str, Any] | None:
+        """The loan with its customer, schedule and transactions; None if absent or no tables."""
+        if not loan_id.isdigit():
+            return None
+        with self._conn() as conn:
+            tables = self._tables(conn)
+            if not {"lending_loans", "lending_lines"} <= tables:
+                return None
+            rows = self._rows(
+                conn, f"SELECT {self._LOAN_COLS} FROM lending_loans WHERE id = ?", (int(loan_id),)
+            )
+            if not rows:
+                return None
+            loan = self._loan(rows[0])
+            owner = self._rows(
+                conn, "SELECT customer_id FROM lending_lines WHERE id = ?", (loan["line_id"],)
+            )
+            loan["customer_id"] = str(owner[0][0]) if owner else ""
+            loan["schedule"] = []
+            if "lending_installments" in tables:
+                loan["schedule"] = [
+                    {
+                        "n": int(r[0]),
+                        "due": day_text(r[1]),
+                        "principal": int(r[2]),
+                        "interest": int(r[3]),
+                        "fee": int(r[4]),
+                        "paid": int(r[5]) + int(r[6]) + int(r[7]),
+                    }
+                    for r in self._rows(
+                        conn,
+                        "SELECT n, due_day, sched_principal, sched_interest, sched_fee, "
+                        "principal_paid, interest_paid, fee_paid FROM lending_installments "
+                        "WHERE loan_id = ? ORDER BY n",
+                        (int(loan_id),),
+                    )
+                ]
+            loan["transactions"] = []
+            if "lending_transactions" in tables:
+                loan["transactions"] = [
+                    {
+                        "id": str(r[0]),
+                        "kind": str(r[1]),
+                        "day": day_text(r[2]),
+                        "amount": int(r[3]),
+                        "reversed": r[4] is not None,
+                    }
+                    for r in self._rows(
+                        conn,
+                        "SELECT id, kind, business_day, amount, reversed_by FROM "
+                        "lending_transactions WHERE loan_id = ? ORDER BY id",
+                        (int(loan_id),),
+                    )
+                ]
+            return loan
+
+    # -- decisions ------------------------------------------------------------------------
+    _DECISION_COLS = (
+        "decision_id, application_id, customer_id, decided_at, inputs_sha256, features_json, "
+        "strategy_version, model_version, arm, outcome, pd, score, limit_minor, apr, currency, "
+        "rules_fired_json, reasons_json, outputs_json, shadow_json, line_id"
+    )
+
+    @staticmethod
+    def _decision(r: Sequence[Any]) -> dict[str, Any]:
+        return {
+            "decision_id": str(r[0]),
+            "application_id": str(r[1]),
+            "customer_id": str(r[2]),
+            "decided_at": str(r[3]),
+            "inputs_sha256": str(r[4]),
+            "features": json.loads(r[5]),
+            "strategy_version": str(r[6]),
+            "model_version": str(r[7]),
+            "arm": str(r[8]),
+            "outcome": str(r[9]),
+            "pd": float(r[10]),
+            "score": int(r[11]),
+            "limit_minor": int(r[12]),
+            "apr": r[13],
+            "currency": str(r[14]),
+            "rules_fired": json.loads(r[15]),
+            "reasons": json.loads(r[16]),
+            "outputs": json.loads(r[17]),
+            "shadow": json.loads(r[18]) if r[18] else None,
+            "line_id": r[19],
+        }
+
+    def decisions(
+        self, *, outcome: str | None = None, customer_id: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]] | None:
+        """Newest first, optionally one outcome or one customer's."""
+        where, params = [], []
+        if outcome:
+            where.append("outcome = ?")
+            params.append(outcome)
+        if customer_id:
+            where.append("customer_id = ?")
+            params.append(customer_id)
+        sql = f"SELECT {self._DECISION_COLS} FROM decision_audit"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY decided_at DESC, decision_id DESC LIMIT ?"
+        with self._conn() as conn:
+            if "decision_audit" not in self._tables(conn):
+                return None
+            return [self._decision(r) for r in self._rows(conn, sql, [*params, limit])]
+
+    def decision(self, decision_id: str) -> dict[str, Any] | None:
+        return self._one_decision("decision_id", decision_id)
+
+    def decision_for_line(self, line_id: str) -> dict[str, Any] | None:
+        return self._one_decision("line_id", line_id)
+
+    def _one_decision(self, column: str, value: str) -> dict[str, Any] | None:
+        with self._conn() as conn:
+            if "decision_audit" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                f"SELECT {self._DECISION_COLS} FROM decision_audit WHERE {column} = ? "
+                "ORDER BY decided_at DESC LIMIT 1",
+                (value,),
+            )
+            return self._decision(rows[0]) if rows else None
+
+    def approvals(self, days: int = 30) -> ApprovalStats | None:
+        """Outcome counts overall and for the last `days` days that have decisions."""
+        with self._conn() as conn:
+            if "decision_audit" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT SUBSTR(decided_at, 1, 10) AS d, outcome, COUNT(*) FROM decision_audit "
+                "GROUP BY d, outcome ORDER BY d",
+            )
+        per: dict[str, dict[str, int]] = defaultdict(dict)
+        totals: dict[str, int] = defaultdict(int)
+        for d, outcome, n in rows:
+            per[str(d)][str(outcome)] = int(n)
+            totals[str(outcome)] += int(n)
+        return ApprovalStats(sum(totals.values()), dict(totals), sorted(per.items())[-days:])
+
+    def expected_loss(self, lgd: Decimal = DEFAULT_LGD) -> dict[str, int] | None:
+        """Σ PD × LGD × limit over approved decisions, per currency, in minor units.
+
+        The limit is the exposure at default if the whole line is drawn (conservative until
+        drawn balances per line are on main: TODO(lending-servicing) use outstanding).
+        """
+        with self._conn() as conn:
+            if "decision_audit" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT currency, pd, limit_minor FROM decision_audit WHERE outcome = 'approve'",
+            )
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for currency, pd, limit_minor in rows:
+            totals[str(currency)] += Decimal(str(pd)) * lgd * int(limit_minor)
+        return {c: int(v.to_integral_value()) for c, v in sorted(totals.items())}
+
+    # -- models ---------------------------------------------------------------------------
+    def models(self) -> list[dict[str, Any]] | None:
+        with self._conn() as conn:
+            if "governance_models" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT version, name, kind, registered_at, metrics_json FROM governance_models "
+                "ORDER BY registered_at DESC, version",
+            )
+        return [
+            {
+                "version": str(r[0]),
+                "name": str(r[1]),
+                "kind": str(r[2]),
+                "registered_at": str(r[3]),
+                "metrics": json.loads(r[4] or "{}"),
+            }
+            for r in rows
+        ]
+
+    def model(self, version: str) -> dict[str, Any] | None:
+        with self._conn() as conn:
+            if "governance_models" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT version, name, kind, registered_at, metrics_json, card_md "
+                "FROM governance_models WHERE version = ?",
+                (version,),
+            )
+        if not rows:
+            return None
+        r = rows[0]
+        return {
+            "version": str(r[0]),
+            "name": str(r[1]),
+            "kind": str(r[2]),
+            "registered_at": str(r[3]),
+            "metrics": json.loads(r[4] or "{}"),
+            "card_md": str(r[5]),
+        }

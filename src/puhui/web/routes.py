@@ -1,0 +1,401 @@
+"""The console's pages under /console, served by the API's FastAPI app.
+
+Sign-in takes an API key and keeps it in an HttpOnly, SameSite=Strict cookie; every page
+verifies it with the platform's KeyStore and checks the role against `access.PAGES`.
+`install(app)` mounts the router, the static files and the redirect from `/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+
+from puhui.api.keys import ApiKey, Role
+from puhui.api.platform import Platform
+from puhui.money import CURRENCY_LEDGERS, exponent
+from puhui.web import access, charts, i18n
+from puhui.web.queries import ReadModel
+
+HERE = Path(__file__).parent
+KEY_COOKIE = "puhui_console_key"
+PREFIX = "/console"
+
+#: Everything the console loads comes from this server: no CDN, works offline.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+markdown = MarkdownIt("js-default")  # raw HTML in a model card is escaped, never rendered
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    key: ApiKey | None
+    lang: str
+
+    @property
+    def role(self) -> Role:
+        assert self.key is not None
+        return self.key.role
+
+    def t(self, key: str) -> str:
+        return i18n.translate(key, self.lang)
+
+
+def _platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def _reader(request: Request) -> ReadModel:
+    return ReadModel(_platform(request).settings.database_url)
+
+
+def _viewer(request: Request) -> Viewer:
+    lang = i18n.choose(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.LANG_COOKIE),
+        request.headers.get("accept-language", ""),
+    )
+    presented = request.cookies.get(KEY_COOKIE, "")
+    key = _platform(request).keys.verify(presented) if presented else None
+    return Viewer(key, lang)
+
+
+def fmt_money(minor: int | None, currency: str = "CNY") -> str:
+    """'1,234.56 CNY' from integer minor units (never through a float)."""
+    if minor is None:
+        return ""
+    digits = exponent(currency)
+    value = Decimal(int(minor)).scaleb(-digits)
+    return f"{value:,.{digits}f} {currency}"
+
+
+def fmt_rate(value: Any) -> str:
+    """A Decimal fraction (string or number) as a percentage: '0.1825' -> '18.25%'."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{Decimal(str(value)) * 100:.2f}%"
+    except ArithmeticError:
+        return str(value)
+
+
+def _lang_url(request: Request, lang: str) -> str:
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    params["lang"] = lang
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _render(
+    request: Request, viewer: Viewer, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    other = "en" if viewer.lang == "zh" else "zh"
+    nav = []
+    if viewer.key is not None:
+        nav = [
+            (page, f"{PREFIX}/{'' if page == 'dashboard' else page}".rstrip("/"))
+            for page in ("dashboard", "customers", "decisions", "models", "ledger")
+            if access.may_see(viewer.role, page)
+        ]
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "t": viewer.t,
+            "lang": viewer.lang,
+            "viewer": viewer,
+            "nav": nav,
+            "lang_url": _lang_url(request, other),
+            "money": fmt_money,
+            "rate": fmt_rate,
+            "prefix": PREFIX,
+            **context,
+        },
+        status_code=status,
+    )
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(
+            i18n.LANG_COOKIE, viewer.lang, max_age=365 * 86400, samesite="strict", path="/"
+        )
+    return response
+
+
+def _gate(request: Request, page: str) -> Viewer | Response:
+    """The signed-in viewer allowed on `page`, else the login redirect or a 403 page."""
+    viewer = _viewer(request)
+    if viewer.key is None:
+        target = f"{PREFIX}/login?{urlencode({'next': request.url.path})}"
+        return RedirectResponse(target, status_code=303)
+    if not access.may_see(viewer.role, page):
+        return _render(request, viewer, "message.html", 403, kind="forbidden")
+    return viewer
+
+
+def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
+    return _render(request, viewer, "message.html", 404, kind="notfound")
+
+
+# -- sign in / out ------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = PREFIX) -> Response:
+    return _render(request, _viewer(request), "login.html", next=_safe_next(next), error=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only paths inside the console (no open redirect to another site)."""
+    ok = target.startswith(PREFIX) and not target.startswith("//") and "\\" not in target
+    return target if ok else PREFIX
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    presented = (form.get("api_key") or [""])[0].strip()
+    target = _safe_next((form.get("next") or [PREFIX])[0])
+    viewer = _viewer(request)
+    key = _platform(request).keys.verify(presented) if presented else None
+    if key is None:
+        return _render(request, viewer, "login.html", 401, next=target, error=True)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        KEY_COOKIE,
+        presented,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=PREFIX,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse(f"{PREFIX}/login", status_code=303)
+    response.delete_cookie(KEY_COOKIE, path=PREFIX, httponly=True, samesite="strict")
+    return response
+
+
+# -- pages --------------------------------------------------------------------------------
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    viewer = _gate(request, "dashboard")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    reader = _reader(request)
+    platform = _platform(request)
+    trial = platform.with_ledger(lambda lg: lg.trial_balance())
+    ledger_size = platform.with_ledger(lambda lg: lg.size_bytes())
+    by_code = reader.accounts_by_code() or []
+    accounts = sum(c.count for c in by_code)
+    transfers = reader.transfer_count() or 0
+    portfolio = reader.portfolio()
+    dpd = reader.dpd_buckets()
+    vintages = reader.vintage_curves()
+    approvals = reader.approvals()
+    customers = portfolio.customers if portfolio else None
+    if customers is None:
+        people = reader.customers(limit=1_000_000)
+        customers = len(people) if people is not None else None
+    volume = reader.transfers_per_day(ledger=_main_ledger(by_code))
+    return _render(
+        request,
+        viewer,
+        "dashboard.html",
+        trial=trial,
+        balanced=all(x.balanced for x in trial),
+        portfolio=portfolio,
+        customers=customers,
+        approvals=approvals,
+        expected_loss=reader.expected_loss(),
+        accounts=accounts,
+        bytes_per_account=(ledger_size // accounts) if accounts else None,
+        transfers_per_account=(transfers / accounts) if accounts else None,
+        dpd_chart=charts.dpd_buckets(dpd, viewer.t) if dpd else None,
+        vintage_chart=charts.vintage_curves(vintages, viewer.t) if vintages else None,
+        decisions_chart=(
+            charts.decisions_per_day(approvals.per_day, viewer.t)
+            if approvals and approvals.total
+            else None
+        ),
+        volume_chart=_volume_chart(volume, _main_ledger(by_code), viewer),
+    )
+
+
+def _main_ledger(by_code: list[Any]) -> int:
+    """The ledger (currency) holding most accounts; CNY's ledger number when there are none."""
+    counts: dict[int, int] = {}
+    for c in by_code:
+        counts[c.ledger] = counts.get(c.ledger, 0) + c.count
+    return max(counts, key=lambda k: counts[k]) if counts else CURRENCY_LEDGERS["CNY"]
+
+
+@router.get("/customers", response_class=HTMLResponse)
+def customers(request: Request) -> Response:
+    viewer = _gate(request, "customers")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    return _render(request, viewer, "customers.html", customers=_reader(request).customers())
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer(request: Request, customer_id: str) -> Response:
+    viewer = _gate(request, "customers")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    reader = _reader(request)
+    lines = reader.lines_of(customer_id)
+    loans = reader.loans_of(customer_id)
+    decisions = reader.decisions(customer_id=customer_id)
+    if not (lines or loans or decisions):
+        return _not_found(request, viewer)
+    return _render(
+        request,
+        viewer,
+        "customer.html",
+        customer_id=customer_id,
+        lines=lines,
+        loans=loans,
+        decisions=decisions,
+    )
+
+
+@router.get("/loans/{loan_id}", response_class=HTMLResponse)
+def loan(request: Request, loan_id: str) -> Response:
+    viewer = _gate(request, "loans")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    reader = _reader(request)
+    found = reader.loan(loan_id)
+    if found is None:
+        return _not_found(request, viewer)
+    decision = reader.decision_for_line(found["line_id"])
+    return _render(request, viewer, "loan.html", loan=found, decision=decision)
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions(request: Request, outcome: str = "") -> Response:
+    viewer = _gate(request, "decisions")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    outcome = outcome if outcome in ("approve", "refer", "decline") else ""
+    rows = _reader(request).decisions(outcome=outcome or None)
+    shown = [access.mask_decision(d, viewer.role) for d in rows] if rows is not None else None
+    return _render(
+        request,
+        viewer,
+        "decisions.html",
+        decisions=shown,
+        outcome=outcome,
+        masked=not access.sees_customers(viewer.role),
+    )
+
+
+@router.get("/decisions/{decision_id}", response_class=HTMLResponse)
+def decision(request: Request, decision_id: str) -> Response:
+    viewer = _gate(request, "decisions")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    found = _reader(request).decision(decision_id)
+    if found is None:
+        return _not_found(request, viewer)
+    return _render(
+        request,
+        viewer,
+        "decision.html",
+        d=access.mask_decision(found, viewer.role),
+        masked=not access.sees_customers(viewer.role),
+        links=access.sees_customers(viewer.role),
+    )
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models(request: Request) -> Response:
+    viewer = _gate(request, "models")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    return _render(request, viewer, "models.html", models=_reader(request).models())
+
+
+@router.get("/models/{version}", response_class=HTMLResponse)
+def model(request: Request, version: str) -> Response:
+    viewer = _gate(request, "models")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    found = _reader(request).model(version)
+    if found is None:
+        return _not_found(request, viewer)
+    held = found["metrics"].get("held_out") or {}
+    table = held.get("calibration_by_decile") or []
+    return _render(
+        request,
+        viewer,
+        "model.html",
+        m=found,
+        held=held,
+        calibration_chart=charts.calibration(table, viewer.t) if table else None,
+        card_html=markdown.render(found["card_md"]) if found["card_md"] else "",
+    )
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger(request: Request) -> Response:
+    viewer = _gate(request, "ledger")
+    if not isinstance(viewer, Viewer):
+        return viewer
+    reader = _reader(request)
+    trial = _platform(request).with_ledger(lambda lg: lg.trial_balance())
+    by_code = reader.accounts_by_code()
+    volume = reader.transfers_per_day(ledger=_main_ledger(by_code or []))
+    return _render(
+        request,
+        viewer,
+        "ledger.html",
+        trial=trial,
+        by_code=by_code,
+        volumes=reader.transfers_by_code(),
+        volume_chart=_volume_chart(volume, _main_ledger(by_code or []), viewer),
+        ledger_currency=_ledger_currency,
+    )
+
+
+def _ledger_currency(ledger_number: int) -> str:
+    for currency, number in CURRENCY_LEDGERS.items():
+        if number == ledger_number:
+            return currency
+    return "CNY"
+
+
+def _volume_chart(
+    volume: list[tuple[str, int, int]] | None, ledger_number: int, viewer: Viewer
+) -> charts.Option | None:
+    if not volume:
+        return None
+    return charts.transfer_volume(volume, exponent(_ledger_currency(ledger_number)), viewer.t)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console on `app`: pages, static files and `/` -> /console."""
+    app.include_router(router)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse(PREFIX, status_code=307)
