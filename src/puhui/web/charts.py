@@ -19,7 +19,7 @@ def _base() -> Option:
     return {
         "color": PALETTE,
         "animation": False,
-        "grid": {"left": 56, "right": 24, "top": 40, "bottom": 40},
+        "grid": {"left": 16, "right": 24, "top": 48, "bottom": 16, "containLabel": True},
         "tooltip": {"trigger": "axis"},
     }
 
@@ -56,6 +56,9 @@ def vintage_curves(curves: Mapping[str, Sequence[tuple[int, float]]], t: T) -> O
     }
 
 
+OUTCOME_COLORS = {"approve": "#2da44e", "refer": "#d4a72c", "decline": "#cf222e"}
+
+
 def decisions_per_day(per_day: Sequence[tuple[str, Mapping[str, int]]], t: T) -> Option:
     outcomes = ("approve", "refer", "decline")
     return {
@@ -68,6 +71,7 @@ def decisions_per_day(per_day: Sequence[tuple[str, Mapping[str, int]]], t: T) ->
                 "type": "bar",
                 "stack": "all",
                 "name": t(f"outcome.{o}"),
+                "itemStyle": {"color": OUTCOME_COLORS[o]},
                 "data": [counts.get(o, 0) for _, counts in per_day],
             }
             for o in outcomes

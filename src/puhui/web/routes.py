@@ -36,6 +36,17 @@ CSP = (
     "base-uri 'self'; form-action 'self'"
 )
 
+#: APR components in disclosure order (puhui.risk.pricing.PriceQuote.components).
+PRICE_ORDER = (
+    "cost_of_funds",
+    "expected_loss",
+    "operating_cost",
+    "capital_charge",
+    "target_margin",
+    "rounding",
+    "clip",
+)
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 markdown = MarkdownIt("js-default")  # raw HTML in a model card is escaped, never rendered
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -123,6 +134,7 @@ def _render(
             "money": fmt_money,
             "rate": fmt_rate,
             "prefix": PREFIX,
+            "price_order": PRICE_ORDER,
             **context,
         },
         status_code=status,
