@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint typecheck pytest bench install install-dev clean
+.PHONY: run test lint typecheck pytest bench install install-dev clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,14 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev
+pytest: install-dev browser
 	$(BIN)/pytest -q
+
+## console: the browser test drives Debian's Chromium (Playwright's own download is blocked);
+## a CJK font so Chinese pages render in screenshots. Installed only when missing (as root).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+	@if ! fc-list :lang=zh | grep -q .; then apt-get update && apt-get install -y fonts-wqy-zenhei; fi
 
 ## Benchmarks: print figures with machine info (never timed assertions).
 bench: install-dev

@@ -21,8 +21,8 @@ from puhui.governance import audit, registry
 from puhui.ledger import open_ledger
 from puhui.population.generator import PopulationConfig, generate_population
 from puhui.risk import metrics
-from puhui.risk.card import model_card
 from puhui.risk import reasons as reasons_mod
+from puhui.risk.card import model_card
 from puhui.risk.outcome import apply_strategy, reason_text
 from puhui.risk.strategy import load_strategy
 
@@ -109,7 +109,9 @@ def seed_model(url: str, directory: Path) -> str:
         "psi": {"score_train_vs_test": 0.01, "features_train_vs_test": {"debt_to_income": 0.02}},
     }
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "model.json").write_text(json.dumps({"version": MODEL_VERSION, "kind": "scorecard"}))
+    (directory / "model.json").write_text(
+        json.dumps({"version": MODEL_VERSION, "kind": "scorecard"})
+    )
     (directory / "metrics.json").write_text(json.dumps(data))
     (directory / "model_card.md").write_text(model_card(data, "population.parquet"))
     db = Database(url)

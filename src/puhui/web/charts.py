@@ -43,7 +43,11 @@ def vintage_curves(curves: Mapping[str, Sequence[tuple[int, float]]], t: T) -> O
             "name": t("installment_n"),
             "data": [str(n) for n in range(1, longest + 1)],
         },
-        "yAxis": {"type": "value", "name": t("share_overdue"), "axisLabel": {"formatter": "{value}"}},
+        "yAxis": {
+            "type": "value",
+            "name": t("share_overdue"),
+            "axisLabel": {"formatter": "{value}"},
+        },
         "series": [
             {
                 "type": "line",

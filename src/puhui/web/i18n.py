@@ -31,7 +31,8 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "login.title": ("登录", "Sign in"),
     "login.key": ("API 密钥", "API key"),
     "login.hint": (
-        "使用 `puhui keys create --role 角色` 创建的密钥登录。密钥只保存在仅限本站的 HttpOnly Cookie 中。",
+        "请使用 `puhui keys create --role 角色` 创建的密钥登录。"
+        "密钥只保存在仅限本站使用的 HttpOnly Cookie 中。",
         "Sign in with a key made by `puhui keys create --role ROLE`. The key is kept only in an "
         "HttpOnly, same-site cookie.",
     ),

@@ -200,7 +200,8 @@ class ReadModel:
                     per[d][1] += u128(amount)
             epoch = date(1970, 1, 1).toordinal()
             return [
-                (date.fromordinal(epoch + d).isoformat(), v[0], v[1]) for d, v in sorted(per.items())
+                (date.fromordinal(epoch + d).isoformat(), v[0], v[1])
+                for d, v in sorted(per.items())
             ]
 
     def transfer_count(self) -> int | None:
