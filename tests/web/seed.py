@@ -35,8 +35,10 @@ def seed_ledger(url: str) -> None:
     assert result["trial_balance_zero"] is True
 
 
-def seed_decisions(url: str, n: int = 12) -> list[dict[str, Any]]:
-    """Decide for `n` synthetic customers; returns what was recorded (decision_id, outcome...)."""
+def seed_decisions(
+    url: str, n: int = 12, line_ids: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Decide for `n` synthetic customers `cust-1000`...; `line_ids` links approvals to lines."""
     strategy = load_strategy()
     frame = generate_population(PopulationConfig(n=n, seed=7))
     db = Database(url)
@@ -75,6 +77,7 @@ def seed_decisions(url: str, n: int = 12) -> list[dict[str, Any]]:
             rules_fired=list(outcome.rules_fired),
             reasons=reasons,
             outputs=json.loads(json.dumps(outcome.to_dict(), default=str)),
+            line_id=(line_ids or {}).get(cid) if outcome.decision.value == "approve" else None,
         )
         with db.tx():
             audit.record(db, entry)

@@ -99,6 +99,11 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "line.rate": ("年利率", "Annual rate"),
     "line.expires": ("到期日", "Expires"),
     "status": ("状态", "Status"),
+    "status.active": ("正常", "Active"),
+    "status.frozen": ("已冻结", "Frozen"),
+    "status.closed": ("已关闭", "Closed"),
+    "status.written_off": ("已核销", "Written off"),
+    "status.overdue": ("逾期", "Overdue"),
     "loan.title": ("借据", "Loan"),
     "loan.id": ("借据编号", "Loan"),
     "loan.principal": ("本金", "Principal"),
@@ -195,11 +200,11 @@ TEXT: Mapping[str, tuple[str, str]] = {
 }
 
 
-def translate(key: str, lang: str) -> str:
-    """The text of `key` in `lang`; a missing key shows itself (so a gap is visible, not blank)."""
+def translate(key: str, lang: str, default: str | None = None) -> str:
+    """The text of `key` in `lang`; else `default`, else the key itself (a gap shows, not blank)."""
     pair = TEXT.get(key)
     if pair is None:
-        return key
+        return key if default is None else default
     return pair[0] if lang == "zh" else pair[1]
 
 

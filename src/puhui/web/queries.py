@@ -13,6 +13,8 @@ Tables read here and where they come from:
   `lending_transactions`: TODO(lending-servicing) these tables are not on main yet; the
   queries follow their schema on the `lending-servicing` branch (src/puhui/lending/store.py)
   and answer `None` until the tables exist. Re-check the column names when it merges.
+  Their rates (`annual_rate`, `apr_nominal`, `apr_effective`) are percent strings ('18.0356'),
+  while `decision_audit.apr` is a fraction ('0.162').
 """
 
 from __future__ import annotations

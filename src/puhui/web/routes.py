@@ -62,8 +62,8 @@ class Viewer:
         assert self.key is not None
         return self.key.role
 
-    def t(self, key: str) -> str:
-        return i18n.translate(key, self.lang)
+    def t(self, key: str, default: str | None = None) -> str:
+        return i18n.translate(key, self.lang, default)
 
 
 def _platform(request: Request) -> Platform:
@@ -105,6 +105,16 @@ def fmt_rate(value: Any) -> str:
         return str(value)
 
 
+def fmt_percent(value: Any) -> str:
+    """A rate already in percent (the lending tables store '18.0356'): '18.04%'."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{Decimal(str(value)):.2f}%"
+    except ArithmeticError:
+        return str(value)
+
+
 def _lang_url(request: Request, lang: str) -> str:
     params = {k: v for k, v in request.query_params.items() if k != "lang"}
     params["lang"] = lang
@@ -133,6 +143,7 @@ def _render(
             "lang_url": _lang_url(request, other),
             "money": fmt_money,
             "rate": fmt_rate,
+            "percent": fmt_percent,
             "prefix": PREFIX,
             "price_order": PRICE_ORDER,
             **context,
