@@ -7,7 +7,7 @@ of the business have been switched on.
 Tables read here and where they come from:
 - `ledger_accounts`, `ledger_transfers` (puhui.ledger): 128-bit values are INTEGER below 2^63
   and 16-byte big-endian BLOBs above it on SQLite, uuid/numeric on PostgreSQL, so sums are
-  taken in SQL on PostgreSQL and in Python (streamed) on SQLite.
+  taken in SQL on both (see `ReadModel._sums`).
 - `decision_audit` (puhui.governance.audit), `governance_models` (puhui.governance.registry).
 - `lending_state`, `lending_lines`, `lending_loans`, `lending_installments`,
   `lending_transactions`: TODO(lending-servicing) these tables are not on main yet; the
@@ -132,79 +132,95 @@ class ReadModel:
             return set(tables) <= self._tables(conn)
 
     # -- ledger -------------------------------------------------------------------------
+    def _sums(
+        self,
+        conn: Any,
+        table: str,
+        keys: Sequence[str],
+        values: Sequence[str],
+        where: str = "",
+        params: Sequence[Any] = (),
+    ) -> dict[tuple[int, ...], list[int]]:
+        """Per group of `keys` (SQL expressions): [row count, exact sum of each 128-bit column].
+
+        PostgreSQL sums numeric(39,0) itself. SQLite sums the INTEGER-stored values in SQL as
+        two 32-bit halves (no int64 overflow below 2^31 rows a group) and decodes in Python
+        only the rare values stored as 16-byte BLOBs (2^63 and above).
+        """
+        group = ", ".join(keys)
+        cond = f" WHERE {where}" if where else ""
+        out: dict[tuple[int, ...], list[int]] = {}
+        if self.url.dialect == "postgresql":
+            sums = ", ".join(f"SUM({v})" for v in values)
+            for r in self._rows(
+                conn,
+                f"SELECT {group}, COUNT(*), {sums} FROM {table}{cond} GROUP BY {group}",
+                params,
+            ):
+                k = len(keys)
+                out[tuple(int(x) for x in r[:k])] = [int(r[k]), *(u128(x) for x in r[k + 1 :])]
+            return out
+        halves = ", ".join(
+            f"SUM(CASE WHEN typeof({v}) = 'integer' THEN {v} >> 32 ELSE 0 END), "
+            f"SUM(CASE WHEN typeof({v}) = 'integer' THEN {v} & 4294967295 ELSE 0 END)"
+            for v in values
+        )
+        k = len(keys)
+        for r in self._rows(
+            conn, f"SELECT {group}, COUNT(*), {halves} FROM {table}{cond} GROUP BY {group}", params
+        ):
+            parts = r[k + 1 :]
+            out[tuple(int(x) for x in r[:k])] = [
+                int(r[k]),
+                *((int(parts[2 * i]) << 32) + int(parts[2 * i + 1]) for i in range(len(values))),
+            ]
+        blob = " OR ".join(f"typeof({v}) = 'blob'" for v in values)
+        big_cond = f" WHERE ({blob})" + (f" AND ({where})" if where else "")
+        cols = ", ".join(values)
+        for r in self._rows(conn, f"SELECT {group}, {cols} FROM {table}{big_cond}", params):
+            totals = out[tuple(int(x) for x in r[:k])]
+            for i, value in enumerate(r[k:]):
+                if isinstance(value, bytes):
+                    totals[i + 1] += u128(value)
+        return out
+
     def accounts_by_code(self) -> list[CodeTotals] | None:
         with self._conn() as conn:
             if "ledger_accounts" not in self._tables(conn):
                 return None
-            if self.url.dialect == "postgresql":
-                rows = self._rows(
-                    conn,
-                    "SELECT ledger, code, COUNT(*), SUM(debits_posted), SUM(credits_posted), "
-                    "SUM(debits_pending), SUM(credits_pending) FROM ledger_accounts "
-                    "GROUP BY ledger, code ORDER BY ledger, code",
-                )
-                return [
-                    CodeTotals(int(r[0]), int(r[1]), int(r[2]), *(u128(v) for v in r[3:7]))
-                    for r in rows
-                ]
-            totals: dict[tuple[int, int], CodeTotals] = {}
-            cur = conn.execute(
-                "SELECT ledger, code, debits_posted, credits_posted, debits_pending, "
-                "credits_pending FROM ledger_accounts"
+            sums = self._sums(
+                conn,
+                "ledger_accounts",
+                ("ledger", "code"),
+                ("debits_posted", "credits_posted", "debits_pending", "credits_pending"),
             )
-            for r in cur:
-                t = totals.setdefault((r[0], r[1]), CodeTotals(r[0], r[1]))
-                t.count += 1
-                t.debits += u128(r[2])
-                t.credits += u128(r[3])
-                t.pending_debits += u128(r[4])
-                t.pending_credits += u128(r[5])
-            return [totals[k] for k in sorted(totals)]
+        return [CodeTotals(k[0], k[1], *sums[k]) for k in sorted(sums)]
 
     def transfers_by_code(self) -> list[TransferTotals] | None:
         with self._conn() as conn:
             if "ledger_transfers" not in self._tables(conn):
                 return None
-            if self.url.dialect == "postgresql":
-                rows = self._rows(
-                    conn,
-                    "SELECT ledger, code, COUNT(*), SUM(amount) FROM ledger_transfers "
-                    "GROUP BY ledger, code ORDER BY ledger, code",
-                )
-                return [TransferTotals(int(r[0]), int(r[1]), int(r[2]), u128(r[3])) for r in rows]
-            totals: dict[tuple[int, int], TransferTotals] = {}
-            for r in conn.execute("SELECT ledger, code, amount FROM ledger_transfers"):
-                t = totals.setdefault((r[0], r[1]), TransferTotals(r[0], r[1]))
-                t.count += 1
-                t.amount += u128(r[2])
-            return [totals[k] for k in sorted(totals)]
+            sums = self._sums(conn, "ledger_transfers", ("ledger", "code"), ("amount",))
+        return [TransferTotals(k[0], k[1], *sums[k]) for k in sorted(sums)]
 
     def transfers_per_day(self, ledger: int) -> list[tuple[str, int, int]] | None:
         """(UTC date, transfers, amount) for one ledger (currency); timestamps are ns."""
         with self._conn() as conn:
             if "ledger_transfers" not in self._tables(conn):
                 return None
-            day = "timestamp / 86400000000000"
-            per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-            if self.url.dialect == "postgresql":
-                for d, n, amount in self._rows(
-                    conn,
-                    f"SELECT {day} AS d, COUNT(*), SUM(amount) FROM ledger_transfers "
-                    "WHERE ledger = ? GROUP BY d ORDER BY d",
-                    (ledger,),
-                ):
-                    per[int(d)] = [int(n), u128(amount)]
-            else:
-                for d, amount in conn.execute(
-                    f"SELECT {day}, amount FROM ledger_transfers WHERE ledger = ?", (ledger,)
-                ):
-                    per[d][0] += 1
-                    per[d][1] += u128(amount)
-            epoch = date(1970, 1, 1).toordinal()
-            return [
-                (date.fromordinal(epoch + d).isoformat(), v[0], v[1])
-                for d, v in sorted(per.items())
-            ]
+            sums = self._sums(
+                conn,
+                "ledger_transfers",
+                ("timestamp / 86400000000000",),
+                ("amount",),
+                "ledger = ?",
+                (ledger,),
+            )
+        epoch = date(1970, 1, 1).toordinal()
+        return [
+            (date.fromordinal(epoch + k[0]).isoformat(), sums[k][0], sums[k][1])
+            for k in sorted(sums)
+        ]
 
     def transfer_count(self) -> int | None:
         with self._conn() as conn:
