@@ -127,10 +127,6 @@ class ReadModel:
             )
         return {str(r[0]) for r in rows}
 
-    def has(self, *tables: str) -> bool:
-        with self._conn() as conn:
-            return set(tables) <= self._tables(conn)
-
     # -- ledger -------------------------------------------------------------------------
     def _sums(
         self,
@@ -299,6 +295,20 @@ class ReadModel:
             month: [(n, c[0] / c[1]) for n, c in sorted(by_n.items())]
             for month, by_n in sorted(counts.items())
         }
+
+    def customer_count(self) -> int | None:
+        """Distinct customers with a credit line or a decision."""
+        with self._conn() as conn:
+            tables = self._tables(conn)
+            parts = [
+                f"SELECT customer_id FROM {t}"
+                for t in ("lending_lines", "decision_audit")
+                if t in tables
+            ]
+            if not parts:
+                return None
+            sql = f"SELECT COUNT(*) FROM ({' UNION '.join(parts)}) AS people"
+            return int(self._rows(conn, sql)[0][0])
 
     def customers(self, limit: int = 200) -> list[dict[str, Any]] | None:
         """Customers known from credit lines and from decisions, newest decision first."""

@@ -233,10 +233,7 @@ def dashboard(request: Request) -> Response:
     dpd = reader.dpd_buckets()
     vintages = reader.vintage_curves()
     approvals = reader.approvals()
-    customers = portfolio.customers if portfolio else None
-    if customers is None:
-        people = reader.customers(limit=1_000_000)
-        customers = len(people) if people is not None else None
+    customers = reader.customer_count()
     volume = reader.transfers_per_day(ledger=_main_ledger(by_code))
     return _render(
         request,
