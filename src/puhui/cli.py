@@ -6,6 +6,7 @@ import typer
 
 from puhui import __version__
 from puhui.ledger.cli import app as ledger_app
+from puhui.lending import cli as lending_cli
 from puhui.output import print_json
 
 app = typer.Typer(
@@ -61,6 +62,10 @@ def run(
     print(f"trial balance zero / 试算平衡: {report['trial_balance_zero']}")
     if report["transfers_existing"]:
         print(f"{report['transfers_existing']} transfers were already booked (idempotent re-run).")
+
+
+app.command("schedule")(lending_cli.schedule)
+app.command("apr")(lending_cli.apr)
 
 
 def main() -> None:

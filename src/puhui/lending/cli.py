@@ -1,0 +1,249 @@
+"""`puhui schedule` and `puhui apr`: the lending math from the command line.
+
+Thin shell over the pure functions: parse and validate flags, call, print JSON (`--json`) or a
+rich table. Bad input exits 2 with a message naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from puhui.errors import PuhuiError, ValidationError
+from puhui.lending.apr import (
+    AprResult,
+    Flow,
+    UnitPeriod,
+    irr_apr,
+    parse_unit_period,
+    reg_z_apr,
+    schedule_flows,
+)
+from puhui.lending.schedule import Schedule, generate_schedule
+from puhui.lending.terms import Frequency, LoanTerms
+from puhui.money import Rounding, to_decimal_amount
+from puhui.output import console, err_console, print_json, print_table
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _friendly(fn: F) -> F:
+    """Turn a PuhuiError into a one-line message naming the field, exit code 2."""
+
+    @wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except PuhuiError as exc:
+            where = f"{exc.field}: " if exc.field else ""
+            err_console.print(f"[red]error[/red] {where}{exc.message}")
+            raise typer.Exit(2) from None
+
+    return run  # type: ignore[return-value]
+
+
+def _date(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"{field} {text!r} is not a date like 2022-11-01", field=field) from None
+
+
+def _pct(value: Decimal, places: int = 4) -> str:
+    return str(value.quantize(Decimal(1).scaleb(-places)))
+
+
+def schedule_apr(schedule: Schedule) -> AprResult:
+    """The schedule's APR (PBOC IRR over every cost), unit period = the repayment period."""
+    t = schedule.terms
+    unit = {Frequency.MONTHS: "month", Frequency.WEEKS: "week", Frequency.DAYS: "day"}
+    payments = [
+        (i.due_date, Decimal(i.total).scaleb(-schedule.digits)) for i in schedule.installments
+    ]
+    flows = schedule_flows(t.disbursed, t.principal, t.upfront_fee, payments)
+    return irr_apr(flows, UnitPeriod(t.every, unit[t.frequency]))
+
+
+@_friendly
+def schedule(
+    principal: str = typer.Option(..., help="Loan amount, a decimal string (e.g. 5000)."),
+    annual_rate: str = typer.Option(..., help="Nominal annual interest rate in percent."),
+    installments: int = typer.Option(..., help="Number of installments."),
+    every: int = typer.Option(1, help="Repay every N frequency units."),
+    frequency: str = typer.Option("months", help="days | weeks | months"),
+    engine: str = typer.Option("cumulative", help="cumulative | progressive"),
+    interest_method: str = typer.Option("declining-balance", help="declining-balance | flat"),
+    amortization: str = typer.Option(
+        "equal-installments", help="equal-installments | equal-principal"
+    ),
+    interest_period: str = typer.Option("daily", help="daily | same-as-repayment"),
+    days_in_year: str = typer.Option("actual", help="actual | 360 | 364 | 365"),
+    days_in_month: str = typer.Option("actual", help="actual | 30"),
+    disbursed: str = typer.Option(..., help="Disbursement date, YYYY-MM-DD."),
+    first_due: str | None = typer.Option(None, help="First due date, YYYY-MM-DD."),
+    currency: str = typer.Option("CNY", help="ISO 4217 currency."),
+    digits: int | None = typer.Option(None, help="Decimal places (default: the currency's)."),
+    installment_multiple: int | None = typer.Option(
+        None, help="Round installments to multiples of this."
+    ),
+    rounding: str = typer.Option("half-even", help="half-even | half-up | down | up | ..."),
+    grace_principal: int = typer.Option(0, help="Periods without principal."),
+    grace_interest: int = typer.Option(0, help="Periods whose interest is deferred."),
+    interest_free: int = typer.Option(0, help="Periods that charge no interest."),
+    installment_fee: str = typer.Option("0", help="Fee added to every installment."),
+    upfront_fee: str = typer.Option("0", help="Fee taken at disbursement (counts in the APR)."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Generate a repayment schedule (Fineract arithmetic) 生成还款计划."""
+    disbursed_on = _date(disbursed, "disbursed")
+    assert disbursed_on is not None
+    terms = LoanTerms(
+        principal=to_decimal_amount(principal, "principal"),
+        annual_rate=to_decimal_amount(annual_rate, "annual_rate"),
+        installments=installments,
+        disbursed=disbursed_on,
+        every=every,
+        frequency=frequency,  # type: ignore[arg-type]
+        engine=engine,  # type: ignore[arg-type]
+        interest_method=interest_method,  # type: ignore[arg-type]
+        amortization=amortization,  # type: ignore[arg-type]
+        interest_period=interest_period,  # type: ignore[arg-type]
+        days_in_year=days_in_year,  # type: ignore[arg-type]
+        days_in_month=days_in_month,  # type: ignore[arg-type]
+        first_due=_date(first_due, "first_due"),
+        currency=currency,
+        digits=digits,
+        rounding=Rounding.parse(rounding),
+        installment_multiple=installment_multiple,
+        grace_principal=grace_principal,
+        grace_interest=grace_interest,
+        interest_free=interest_free,
+        installment_fee=to_decimal_amount(installment_fee, "installment_fee"),
+        upfront_fee=to_decimal_amount(upfront_fee, "upfront_fee"),
+    )
+    result = generate_schedule(terms)
+    apr = schedule_apr(result)
+    f = result.format
+    if json_output:
+        print_json(
+            {
+                "installments": [
+                    {
+                        "n": i.n,
+                        "due_date": i.due_date.isoformat(),
+                        "days": i.days,
+                        "principal": f(i.principal),
+                        "interest": f(i.interest),
+                        "fee": f(i.fee),
+                        "total": f(i.total),
+                        "balance": f(i.balance),
+                    }
+                    for i in result.installments
+                ],
+                "total_principal": f(result.total_principal),
+                "total_interest": f(result.total_interest),
+                "total_fee": f(result.total_fee),
+                "apr": _pct(apr.nominal_pct),
+                "apr_effective": _pct(apr.effective_pct),
+            }
+        )
+        return
+    rows = [
+        (i.n, i.due_date, i.days, f(i.principal), f(i.interest), f(i.fee), f(i.total), f(i.balance))
+        for i in result.installments
+    ]
+    rows.append(
+        ("", "total 合计", "", f(result.total_principal), f(result.total_interest),
+         f(result.total_fee), f(result.total), "")
+    )  # fmt: skip
+    print_table(
+        f"Repayment schedule 还款计划 ({terms.currency} {terms.principal}, {terms.engine})",
+        ["# 期", "due 到期日", "days 天数", "principal 本金", "interest 利息", "fee 费用",
+         "total 应还", "balance 剩余本金"],
+        rows,
+    )  # fmt: skip
+    console.print(
+        f"APR 年化利率 (IRR): nominal 名义 {_pct(apr.nominal_pct, 2)}% · "
+        f"effective 实际 {_pct(apr.effective_pct, 2)}%"
+    )
+
+
+def _read_flows(source: str) -> tuple[list[Flow], UnitPeriod | None]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read flows: {exc}", field="flows") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"flows are not JSON: {exc}", field="flows") from None
+    if not isinstance(data, dict) or not isinstance(data.get("advance"), dict):
+        raise ValidationError("flows need an 'advance' object", field="advance")
+    advance_on = _need_date(data["advance"], "advance")
+    flows = [Flow(advance_on, _need_amount(data["advance"], "advance"))]
+    for name, sign in (("fees", -1), ("payments", -1)):
+        items = data.get(name, [])
+        if not isinstance(items, list):
+            raise ValidationError(f"{name} must be a list", field=name)
+        for k, item in enumerate(items):
+            where = f"{name}[{k}]"
+            if not isinstance(item, dict):
+                raise ValidationError(f"{where} must be an object", field=where)
+            on = advance_on if name == "fees" and "date" not in item else _need_date(item, where)
+            flows.append(Flow(on, sign * _need_amount(item, where)))
+    unit = data.get("unit_period")
+    return flows, parse_unit_period(unit) if unit else None
+
+
+def _need_date(item: dict[str, Any], where: str) -> date:
+    value = _date(str(item.get("date")) if "date" in item else None, f"{where}.date")
+    if value is None:
+        raise ValidationError(f"{where}.date is missing", field=f"{where}.date")
+    return value
+
+
+def _need_amount(item: dict[str, Any], where: str) -> Decimal:
+    if "amount" not in item:
+        raise ValidationError(f"{where}.amount is missing", field=f"{where}.amount")
+    amount = to_decimal_amount(item["amount"], f"{where}.amount")
+    if amount <= 0:
+        raise ValidationError(f"{where}.amount must be positive", field=f"{where}.amount")
+    return amount
+
+
+@_friendly
+def apr(
+    flows: str = typer.Option(..., help="JSON file of advance, fees and payments, or - for stdin."),
+    method: str = typer.Option("irr", help="irr (PBOC) | us-actuarial (Reg Z Appendix J)"),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Annual percentage rate of a loan's cash flows 计算年化利率 (APR)."""
+    if method not in ("irr", "us-actuarial"):
+        raise ValidationError(f"method {method!r} is not one of: irr, us-actuarial", field="method")
+    parsed, unit = _read_flows(flows)
+    result = irr_apr(parsed, unit) if method == "irr" else reg_z_apr(parsed, unit)
+    out: dict[str, Any] = {
+        "method": result.method,
+        "unit_period": str(result.unit_period),
+        "periodic_rate": _pct(result.periodic_rate * 100, 8),
+        "apr_pct": _pct(result.nominal_pct),
+    }
+    if method == "irr":
+        out["nominal_apr_pct"] = _pct(result.nominal_pct)
+        out["nominal_label"] = "periodic IRR x periods per year (PBOC 2021 No.3 annualized rate)"
+        out["effective_apr_pct"] = _pct(result.effective_pct)
+        out["effective_label"] = "(1 + periodic IRR)^(periods per year) - 1"
+    if json_output:
+        print_json(out)
+        return
+    print_table("APR 年化利率", ["figure 指标", "value 数值"], [(k, v) for k, v in out.items()])

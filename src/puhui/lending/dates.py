@@ -1,0 +1,44 @@
+"""Calendar arithmetic for schedules: month steps that clamp to month end, like java.time."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from puhui.lending.terms import Frequency
+
+
+def add_months(start: date, months: int) -> date:
+    """`start` plus `months` calendar months, clamped to the last day (Jan 31 + 1 = Feb 28)."""
+    total = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(total, 12)
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+def add_period(start: date, frequency: Frequency, count: int) -> date:
+    """`start` plus `count` units of `frequency`."""
+    if frequency is Frequency.MONTHS:
+        return add_months(start, count)
+    if frequency is Frequency.WEEKS:
+        return start + timedelta(weeks=count)
+    return start + timedelta(days=count)
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from `start` to `end` (java.time ChronoUnit.MONTHS.between)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if months > 0 and end.day < start.day:
+        months -= 1
+    elif months < 0 and end.day > start.day:
+        months += 1
+    return months
+
+
+def due_dates(
+    disbursed: date, frequency: Frequency, every: int, count: int, first_due: date | None = None
+) -> list[date]:
+    """Due dates of `count` installments; each is counted from the seed so month ends hold."""
+    if first_due is None:
+        return [add_period(disbursed, frequency, every * k) for k in range(1, count + 1)]
+    return [add_period(first_due, frequency, every * k) for k in range(count)]
