@@ -76,7 +76,9 @@ def allocate(
 ) -> AllocationResult:
     """Split `payment` (minor units) over `dues` in `order`; the rest is `excess`."""
     if isinstance(payment, bool) or not isinstance(payment, int) or payment < 0:
-        raise ValidationError("payment must be a non-negative integer of minor units", field="payment")
+        raise ValidationError(
+            "payment must be a non-negative integer of minor units", field="payment"
+        )
     if any(d.amount < 0 for d in dues):
         raise ValidationError("a due amount is negative", field="dues")
     covered = set(order)

@@ -214,7 +214,9 @@ def irr_apr(flows: Sequence[Flow], unit: UnitPeriod | None = None) -> AprResult:
     """IRR per unit period over exact dates (fractions compound), with nominal and effective."""
     start = _check(flows)
     unit = unit or infer_unit_period(flows)
-    terms = [(f.amount, Decimal(t) + frac) for f in flows for t, frac in [_interval(start, f.on, unit)]]
+    terms = [
+        (f.amount, Decimal(t) + frac) for f in flows for t, frac in [_interval(start, f.on, unit)]
+    ]
 
     def f(i: Decimal) -> Decimal:
         return sum((_CTX.divide(a, _CTX.power(1 + i, t)) for a, t in terms), Decimal(0))
@@ -226,7 +228,10 @@ def irr_apr(flows: Sequence[Flow], unit: UnitPeriod | None = None) -> AprResult:
 
 
 def schedule_flows(
-    advance_on: date, amount: Decimal, upfront_fee: Decimal, payments: Sequence[tuple[date, Decimal]]
+    advance_on: date,
+    amount: Decimal,
+    upfront_fee: Decimal,
+    payments: Sequence[tuple[date, Decimal]],
 ) -> list[Flow]:
     """Borrower flows of a loan: the advance net of the upfront fee, then each payment out."""
     flows = [Flow(advance_on, amount - upfront_fee)]

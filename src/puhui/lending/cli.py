@@ -56,7 +56,9 @@ def _date(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(f"{field} {text!r} is not a date like 2022-11-01", field=field) from None
+        raise ValidationError(
+            f"{field} {text!r} is not a date like 2022-11-01", field=field
+        ) from None
 
 
 def _pct(value: Decimal, places: int = 4) -> str:

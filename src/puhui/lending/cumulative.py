@@ -240,7 +240,11 @@ class _Cumulative:
 
 def cumulative_installments(terms: LoanTerms) -> list[Installment]:
     """Installments of a cumulative (Fineract LP1-style) schedule."""
-    if terms.interest_method is InterestMethod.FLAT and terms.grace_interest and terms.interest_free:
+    if (
+        terms.interest_method is InterestMethod.FLAT
+        and terms.grace_interest
+        and terms.interest_free
+    ):
         raise ValidationError(
             "flat interest supports grace on interest or an interest-free period, not both",
             field="grace_interest",

@@ -123,7 +123,9 @@ class LoanTerms:
             raise ValidationError("principal must be positive", field="principal")
         rate = to_decimal_amount(self.annual_rate, "annual_rate")
         if rate < 0 or rate > 1000:
-            raise ValidationError("annual_rate must be between 0 and 1000 percent", field="annual_rate")
+            raise ValidationError(
+                "annual_rate must be between 0 and 1000 percent", field="annual_rate"
+            )
         _positive_int(self.installments, "installments")
         _positive_int(self.every, "every")
         if not isinstance(self.disbursed, date):
@@ -134,7 +136,9 @@ class LoanTerms:
         if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 6:
             raise ValidationError("digits must be an integer between 0 and 6", field="digits")
         if principal != principal.quantize(Decimal(1).scaleb(-digits), rounding="ROUND_DOWN"):
-            raise ValidationError(f"principal has more than {digits} decimal places", field="principal")
+            raise ValidationError(
+                f"principal has more than {digits} decimal places", field="principal"
+            )
         if self.installment_multiple is not None:
             _positive_int(self.installment_multiple, "installment_multiple")
         for name in ("grace_principal", "grace_interest", "interest_free"):
@@ -161,7 +165,9 @@ class LoanTerms:
         object.__setattr__(
             self, "interest_period", InterestPeriod.parse(self.interest_period, "interest_period")
         )
-        object.__setattr__(self, "days_in_year", DaysInYear.parse(self.days_in_year, "days_in_year"))
+        object.__setattr__(
+            self, "days_in_year", DaysInYear.parse(self.days_in_year, "days_in_year")
+        )
         object.__setattr__(
             self, "days_in_month", DaysInMonth.parse(self.days_in_month, "days_in_month")
         )
