@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.machine", "bench.ledger"]
+BENCHMARKS = ["bench.machine", "bench.ledger", "bench.schedules", "bench.lending"]
 
 
 def main() -> None:

@@ -164,3 +164,15 @@ def test_month_end_due_dates_follow_the_seed() -> None:
         date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30), date(2024, 5, 31)
     ]  # fmt: skip
     assert [s.format(i.principal) for i in s.installments] == ["250.00"] * 4
+
+
+def test_c3171_every_five_days_daily_interest() -> None:
+    """LoanAccrualActivity.feature C3171 (UC4): 1000 at 12%, 4 installments every 5 days from
+    1 January 2024, daily interest, installments in multiples of 1: EMI 251, last 251.10."""
+    s = schedule(
+        "1000", "12", 4, date(2024, 1, 1),
+        every=5, frequency="days", interest_period="daily", installment_multiple=1,
+    )  # fmt: skip
+    assert_matches(s, rows("249.36/1.64 249.77/1.23 250.18/0.82 250.69/0.41"))
+    assert [i.due_date.day for i in s.installments] == [6, 11, 16, 21]
+    assert s.format(s.installments[-1].total) == "251.10"

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from puhui.errors import ValidationError
 from puhui.lending.dates import add_months
@@ -149,11 +150,13 @@ def _solve(f: Callable[[Decimal], Decimal], df: Callable[[Decimal], Decimal]) ->
 
 
 def _check(flows: Sequence[Flow]) -> date:
-    if not flows:
-        raise ValidationError("no cash flows", field="payments")
+    """The start of the term (the first advance); payments may not come before it."""
     if not any(f.amount > 0 for f in flows) or not any(f.amount < 0 for f in flows):
         raise ValidationError("flows need an advance and at least one payment", field="payments")
-    return min(f.on for f in flows)
+    start = min(f.on for f in flows if f.amount > 0)
+    if any(f.on < start for f in flows):
+        raise ValidationError("a payment is dated before the advance", field="payments")
+    return start
 
 
 def infer_unit_period(flows: Sequence[Flow]) -> UnitPeriod:
@@ -163,7 +166,7 @@ def infer_unit_period(flows: Sequence[Flow]) -> UnitPeriod:
     if len(paid) == 1:
         return UnitPeriod(max((paid[0] - start).days, 1), "day")
     votes: Counter[UnitPeriod] = Counter()
-    for a, b in zip(paid, paid[1:], strict=False):
+    for a, b in pairwise(paid):
         votes[_classify(a, b)] += 1
     return votes.most_common(1)[0][0]
 
@@ -173,10 +176,10 @@ def _classify(a: date, b: date) -> UnitPeriod:
     for months in range(1, 13):
         if add_months(a, months) == b:
             return UnitPeriod(months, "month")
-    if 14 <= days <= 16:
-        return UnitPeriod(1, "semimonth")
     if days % 7 == 0:
         return UnitPeriod(days // 7, "week")
+    if 13 <= days <= 17:
+        return UnitPeriod(1, "semimonth")
     return UnitPeriod(days, "day")
 
 

@@ -160,7 +160,7 @@ def schedule(
             }
         )
         return
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (i.n, i.due_date, i.days, f(i.principal), f(i.interest), f(i.fee), f(i.total), f(i.balance))
         for i in result.installments
     ]

@@ -119,10 +119,15 @@ class _Cumulative:
         per = a.money_over(self.principal, self.n - len(self.principal_grace))
         if k in self.principal_grace:
             per = Decimal(0)
-        if t.installment_multiple is not None:
+        if t.installment_multiple is not None and k not in self.principal_grace:
+            # Round the installment (principal + interest) to the multiple. Fineract also
+            # does this in principal-grace periods and when the installment is smaller than
+            # the multiple, which yields a negative principal; we leave those periods alone.
             rounded = a.money(a.to_multiple(per, t.installment_multiple))
             rounded_interest = a.money(a.to_multiple(interest, t.installment_multiple))
-            per = rounded + rounded_interest - interest
+            adjusted = rounded + rounded_interest - interest
+            if adjusted >= 0:
+                per = adjusted
         return per
 
     def last_adjusted(self, principal: Decimal, cumulative: Decimal, k: int) -> Decimal:
@@ -164,7 +169,17 @@ class _Cumulative:
                 if t.amortization is Amortization.EQUAL_PRINCIPAL:
                     principal = self.equal_principal(k)
                 else:
-                    principal = self.pmt_amount(self.principal) - for_principal
+                    emi = self.pmt_amount(self.principal)
+                    if emi < for_principal and k not in self.principal_grace:
+                        # Fineract refuses this too ("EMI amount must be greater than ...").
+                        raise ValidationError(
+                            f"installment {emi} does not cover interest {for_principal} "
+                            f"in period {k}",
+                            field="installment_multiple"
+                            if t.installment_multiple
+                            else "annual_rate",
+                        )
+                    principal = emi - for_principal
                     if k in self.principal_grace:
                         principal = Decimal(0)
                 principal = self.last_adjusted(principal, cum_principal, k)

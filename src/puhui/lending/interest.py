@@ -58,6 +58,22 @@ def accrual_exact(
     return total
 
 
+def spread_daily(amount: int, days: int, rounding: Rounding = Rounding.HALF_EVEN) -> list[int]:
+    """Split a period's interest (minor units) into daily accruals by rounding the running
+    total, so the days sum exactly to the period and no day drifts by more than one unit.
+    This is how Fineract posts daily accruals: 1.64 over 5 days -> .33 .33 .32 .33 .33."""
+    if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+        raise ValidationError("days must be a positive integer", field="days")
+    mode = rounding.decimal_mode
+    out: list[int] = []
+    posted = 0
+    for day in range(1, days + 1):
+        running = int((Decimal(amount) * day / days).quantize(Decimal(1), rounding=mode))
+        out.append(running - posted)
+        posted = running
+    return out
+
+
 def daily_interest(
     principal: int,
     annual_rate: Decimal,

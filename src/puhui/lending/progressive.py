@@ -1,8 +1,7 @@
 """Fineract's progressive EMI calculator, reproduced to the cent for a plain schedule.
 
-Follows `ProgressiveEMICalculator`: each period has a rate factor
-`1 + rate x (days-in-month x every / days-in-year) x actual/calculated days` (weeks use 7,
-days use 1; an actual/actual period that crosses a year end sums days/year-length per year);
+Follows `ProgressiveEMICalculator`: each period has a rate factor `1 + periodic rate`
+(see `periodic_rate`);
 EMI = balance x prod(rate factors) / fn, where fn folds `1 + fn x rf` over the later periods;
 interest = balance x (rf - 1); the last installment takes the remaining balance. Because
 rounding leaves the last installment off the EMI, the EMI is re-tried once, moved by the
@@ -11,25 +10,46 @@ difference spread over the periods, and kept only if that brings the last instal
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from decimal import Decimal
 
 from puhui.errors import ValidationError
 from puhui.lending.arith import Arith
-from puhui.lending.dates import due_dates
+from puhui.lending.dates import add_period, due_dates
 from puhui.lending.schedule import Installment, to_minor
-from puhui.lending.terms import DaysInMonth, DaysInYear, Frequency, LoanTerms
+from puhui.lending.terms import (
+    Amortization,
+    DaysInMonth,
+    DaysInYear,
+    Frequency,
+    InterestMethod,
+    InterestPeriod,
+    LoanTerms,
+)
 
 _ONE = Decimal(1)
+_RATE_SCALE = Decimal("1e-12")
 
 
-def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
-    """The period's rate factor (1 + periodic rate), at Fineract's 12-digit precision."""
+def periodic_rate(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
+    """The period's rate (rate factor - 1), to 12 decimal places as Fineract keeps it.
+
+    As Fineract's current calculator: same-as-repayment months/weeks use every/12 and
+    every/52; an actual-days-in-year period that crosses a year end sums days/year-length per
+    calendar year (the first part ending on 31 Dec); days-in-month `actual` uses the period's
+    actual days over the year's days; days-in-month 30 uses 30 (7, 1) x the period's length in
+    units (`period_ratio`, = every for a regular period) over the year.
+    """
     rate = a.div(terms.annual_rate, Decimal(100))
     every = Decimal(terms.every)
     actual = Decimal((end - start).days)
-    if terms.days_in_year is DaysInYear.ACTUAL and end.year > start.year:
+    value: Decimal | None = None
+    if terms.interest_period is InterestPeriod.SAME_AS_REPAYMENT:
+        per_year = {Frequency.MONTHS: 12, Frequency.WEEKS: 52}.get(terms.frequency)
+        if per_year is not None:
+            fraction = a.div(every, Decimal(per_year))
+            value = a.div(a.mul(a.mul(rate, fraction), actual), actual)
+    if value is None and terms.days_in_year is DaysInYear.ACTUAL and end.year > start.year:
         fractions = Decimal(0)
         cursor = start
         for year in range(start.year, end.year + 1):
@@ -37,19 +57,32 @@ def rate_factor(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal:
             days = Decimal((stop - cursor).days)
             fractions = a.add(fractions, a.div(days, Decimal(DaysInYear.ACTUAL.days(year))))
             cursor = stop
-        return a.add(_ONE, a.mul(rate, every * fractions))
-    days_in_year = Decimal(terms.days_in_year.days(start.year))
-    if terms.frequency is Frequency.MONTHS:
-        if terms.days_in_month is DaysInMonth.D30:
-            unit = Decimal(30)
+        value = a.mul(rate, fractions)
+    if value is None:
+        days_in_year = Decimal(terms.days_in_year.days(start.year))
+        if terms.days_in_month is DaysInMonth.ACTUAL:
+            value = a.mul(rate, a.div(actual, days_in_year))
         else:
-            unit = Decimal(calendar.monthrange(start.year, start.month)[1])
-    elif terms.frequency is Frequency.WEEKS:
-        unit = Decimal(7)
-    else:
-        unit = _ONE
-    fraction = a.div(a.mul(unit, every), days_in_year)
-    return a.add(_ONE, a.div(a.mul(a.mul(rate, fraction), actual), actual))
+            unit = {Frequency.MONTHS: Decimal(30), Frequency.WEEKS: Decimal(7)}
+            ratio = period_ratio(start, end, terms.frequency, a)
+            fraction = a.div(a.mul(unit.get(terms.frequency, _ONE), ratio), days_in_year)
+            value = a.div(a.mul(a.mul(rate, fraction), actual), actual)
+    return value.quantize(_RATE_SCALE, rounding=a.mode)
+
+
+def period_ratio(start: date, end: date, frequency: Frequency, a: Arith) -> Decimal:
+    """How many frequency units the period spans: whole units counted from `start`, plus the
+    remaining days over the days of the next unit (Fineract's calculatePeriodRatio). For a
+    regular period this is `every`; an odd first period gets its true length (e.g. 1.48)."""
+    whole = 0
+    while add_period(start, frequency, whole + 1) <= end:
+        whole += 1
+    reached = add_period(start, frequency, whole)
+    if reached == end:
+        return Decimal(whole)
+    following = add_period(start, frequency, whole + 1)
+    left = a.div(Decimal((end - reached).days), Decimal((following - reached).days))
+    return a.add(left, Decimal(whole))
 
 
 def _model(
@@ -71,8 +104,9 @@ def _model(
     return rows
 
 
-def emi_for(terms: LoanTerms, factors: list[Decimal], a: Arith) -> Decimal:
-    """The equal installment for `factors`, after Fineract's one streamlining re-try."""
+def emi_for(terms: LoanTerms, rates: list[Decimal], a: Arith) -> Decimal:
+    """The equal installment for the periods' `rates`, after Fineract's streamlining re-try."""
+    factors = [a.add(_ONE, r) for r in rates]
     product = _ONE
     for factor in factors:
         product = a.mul(product, factor)
@@ -82,7 +116,7 @@ def emi_for(terms: LoanTerms, factors: list[Decimal], a: Arith) -> Decimal:
     emi = a.money(a.div(a.mul(product, terms.principal), fn))
     if terms.installment_multiple is not None:
         emi = a.money(a.to_multiple(emi, terms.installment_multiple))
-    minus_one = [a.sub(f, _ONE) for f in factors]
+    minus_one = rates
     periods = len(factors)
     if periods < 2:
         return emi
@@ -96,24 +130,51 @@ def emi_for(terms: LoanTerms, factors: list[Decimal], a: Arith) -> Decimal:
     return adjusted if abs(sum(rows[-1]) - adjusted) < abs(difference) else emi
 
 
+def _flat(terms: LoanTerms, rates: list[Decimal], a: Arith) -> list[tuple[Decimal, Decimal]]:
+    """Progressive flat interest (calculateEMIOnActualModelWithFlatInterestMethod): each
+    period's interest on the whole principal; EMI = (principal + all interest) / n, in
+    multiples if set; the last installment takes the remainder."""
+    interests = [a.money_times(terms.principal, r) for r in rates]
+    total = terms.principal + sum(interests, Decimal(0))
+    emi = a.money_over(total, len(rates))
+    if terms.installment_multiple is not None:
+        emi = a.money(a.to_multiple(emi, terms.installment_multiple))
+    last = total - emi * (len(rates) - 1)
+    payments = [emi] * (len(rates) - 1) + [last]
+    return [(pay - interest, interest) for pay, interest in zip(payments, interests, strict=True)]
+
+
 def progressive_installments(terms: LoanTerms) -> list[Installment]:
     """Installments of a progressive (Fineract LP2-style) schedule without transactions."""
     for name in ("grace_principal", "grace_interest", "interest_free"):
         if getattr(terms, name):
             raise ValidationError(f"the progressive engine does not support {name}", field=name)
+    if terms.amortization is not Amortization.EQUAL_INSTALLMENTS:
+        raise ValidationError(
+            "the progressive engine amortizes in equal installments", field="amortization"
+        )
     a = Arith(terms.scale, terms.rounding)
     dates = due_dates(
         terms.disbursed, terms.frequency, terms.every, terms.installments, terms.first_due
     )
     starts = [terms.disbursed, *dates[:-1]]
-    factors = [rate_factor(terms, s, e, a) for s, e in zip(starts, dates, strict=True)]
-    emi = emi_for(terms, factors, a)
-    minus_one = [a.sub(f, _ONE) for f in factors]
+    minus_one = [periodic_rate(terms, s, e, a) for s, e in zip(starts, dates, strict=True)]
+    if terms.interest_method is InterestMethod.FLAT:
+        parts = _flat(terms, minus_one, a)
+        emi = parts[0][0] + parts[0][1]
+    else:
+        emi = emi_for(terms, minus_one, a)
+        parts = _model(terms.principal, emi, minus_one, a)
     fee = a.money(terms.installment_fee)
     balance = terms.principal
     s = terms.scale
     rows: list[Installment] = []
-    for k, (principal, interest) in enumerate(_model(balance, emi, minus_one, a), start=1):
+    for k, (principal, interest) in enumerate(parts, start=1):
+        if principal < 0:
+            field = "first_due" if k == 1 and terms.first_due is not None else "annual_rate"
+            raise ValidationError(
+                f"installment {emi} does not cover interest {interest} in period {k}", field=field
+            )
         balance -= principal
         rows.append(
             Installment(

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from puhui.errors import ValidationError
 from puhui.lending.terms import LoanTerms, ScheduleEngine
+from puhui.money import Money, exponent
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,15 @@ class Schedule:
     def format(self, minor: int) -> str:
         """Minor units as a plain decimal string with this schedule's digits."""
         return format_minor(minor, self.digits)
+
+    def money(self, minor: int) -> Money:
+        """Minor units as Money in this schedule's currency (when digits are the currency's)."""
+        if self.digits != exponent(self.currency):
+            raise ValidationError(
+                f"schedule has {self.digits} digits, {self.currency} has {exponent(self.currency)}",
+                field="digits",
+            )
+        return Money(minor, self.currency)
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON: amounts as decimal strings, dates as ISO strings."""
