@@ -4,7 +4,7 @@ Steps, in order, each in its own transaction together with its status row (so a 
 resumes at the first step not done, and running a date again changes nothing):
 
 1. `accrue`    — the day's interest on principal outstanding, for loans disbursed and not
-                 yet mature. Exact: the numerator `principal × rate_micro × factor` is added
+                 yet mature. Exact: the numerator `principal × rate_micro` is added
                  to the carried remainder `interest_rem`, the quotient is today's interest;
                  so the sum of daily accruals is the exact interest rounded down, never drifting.
 2. `penalty`   — penalty interest, the same way, on principal overdue beyond the grace days.
@@ -31,7 +31,7 @@ from puhui.errors import ValidationError
 from puhui.ledger import Ledger
 from puhui.lending.catalog import business_day, load_product
 from puhui.lending.chart import Code, TransferCode, transfer_id
-from puhui.lending.loans import ACTUAL_K, MICRO
+from puhui.lending.loans import MICRO
 from puhui.lending.outbox import Posting, enqueue, flush
 from puhui.lending.store import Db
 
@@ -53,12 +53,6 @@ class CobReport:
             "steps": self.steps,
             "skipped": self.skipped,
         }
-
-
-def _factor(day: date) -> str:
-    """SQL for the day's weight: 1 for fixed day counts, 366 or 365 of lcm(365, 366) for ACTUAL."""
-    leap = day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0)
-    return f"(CASE WHEN accrual_k = {ACTUAL_K} THEN {365 if leap else 366} ELSE 1 END)"
 
 
 def _post(
@@ -83,7 +77,7 @@ def _post(
 
 def _accrue(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = f"(interest_rem + principal_outstanding * rate_micro * {_factor(day)})"
+    inc = f"(interest_rem + principal_outstanding * rate_micro)"
     div = f"({MICRO} * accrual_k)"
     cond = "status = 'active' AND accrual_day < ? AND disbursed_day <= ? AND maturity_day > ?"
     rows = db.all(
@@ -102,7 +96,7 @@ def _accrue(db: Db, day: date) -> StepResult:
 
 def _penalty(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = f"(penalty_rem + principal_overdue * penalty_rate_micro * {_factor(day)})"
+    inc = f"(penalty_rem + principal_overdue * penalty_rate_micro)"
     div = f"({MICRO} * accrual_k)"
     cond = "status = 'active' AND principal_overdue > 0 AND penalty_day < ?"
     rows = db.all(

@@ -107,7 +107,7 @@ def check_servicable(product: Product) -> None:
 
 def _accrual_k(product: Product) -> int:
     diy = product.schedule.days_in_year
-    return ACTUAL_K if diy is DaysInYear.ACTUAL else diy.days()
+    return ACTUAL_K if diy is DaysInYear.ACTUAL else diy.days()  # D360 / D364 / D365
 
 
 def _micro(rate: Decimal, field: str) -> int:

@@ -26,8 +26,9 @@ class LoanStatus(enum.StrEnum):
     WRITTEN_OFF = "written_off"
 
 
-#: Day-count divisor for ACTUAL years: lcm(365, 366), so a day's weight is 366 or 365 of it.
-ACTUAL_K = 365 * 366
+#: Day-count divisor for ACTUAL years: 365, as Fineract divides daily interest even in leap
+#: years (so accrued interest equals the schedule's to the cent).
+ACTUAL_K = 365
 MICRO = 1_000_000
 
 BALANCE_COLUMNS = (

@@ -47,10 +47,8 @@ def enqueue(db: Db, postings: list[Posting]) -> None:
                 )
             )
     db.many(
-        db.url.sql(
-            "INSERT INTO lending_outbox (transfer_id, debit_account_id, credit_account_id,"
-            " amount, ledger, code) VALUES (?, ?, ?, ?, ?, ?)"
-        ),
+        "INSERT INTO lending_outbox (transfer_id, debit_account_id, credit_account_id,"
+        " amount, ledger, code) VALUES (?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -83,7 +81,7 @@ def flush(db: Db, ledger: Ledger) -> int:
                 raise RuntimeError(f"ledger refused transfer {batch[index].id}: {result.name}")
         with db.tx():
             db.many(
-                db.url.sql("UPDATE lending_outbox SET posted = 1 WHERE seq = ?"),
+                "UPDATE lending_outbox SET posted = 1 WHERE seq = ?",
                 [(r[0],) for r in rows],
             )
         done += len(rows)

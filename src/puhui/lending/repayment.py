@@ -26,7 +26,6 @@ from puhui.lending.catalog import business_date, load_product
 from puhui.lending.chart import Code, TransferCode, transfer_id
 from puhui.lending.lines import parse_amount
 from puhui.lending.loans import (
-    ACTUAL_K,
     MICRO,
     LoanRow,
     LoanStatus,
@@ -307,14 +306,6 @@ def reverse(db: Db, client_id: str) -> PaymentResult:
         return PaymentResult(txn_id, reversal_id, "reversal", int(row[3]), paid, loan, True)
 
 
-def _day_factor(loan: LoanRow, day: int) -> int:
-    if loan.accrual_k != ACTUAL_K:
-        return 1
-    year = date.fromordinal(day).year
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    return 365 if leap else 366
-
-
 def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]:
     """What pays the loan off on `on` (default: the business date), by component.
 
@@ -338,10 +329,9 @@ def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]
     divisor = MICRO * loan.accrual_k
     interest_num, penalty_num = loan.interest_rem, loan.penalty_rem
     for day in range(today.toordinal(), on.toordinal()):
-        factor = _day_factor(loan, day)
         if loan.status == LoanStatus.ACTIVE and loan.disbursed_day <= day < loan.maturity_day:
-            interest_num += loan.principal_outstanding * loan.rate_micro * factor
-        penalty_num += loan.principal_overdue * loan.penalty_rate_micro * factor
+            interest_num += loan.principal_outstanding * loan.rate_micro
+        penalty_num += loan.principal_overdue * loan.penalty_rate_micro
     interest = loan.interest_unbilled + loan.interest_billed + interest_num // divisor
     penalty = loan.penalty_unpaid + penalty_num // divisor
     total = loan.principal_outstanding + interest + loan.fee_billed + penalty

@@ -190,8 +190,14 @@ class Db:
             self._depth = 0
             self.conn.rollback() if self.dialect == "postgresql" else self.conn.execute("COMMIT")
 
+    def sql(self, text: str) -> str:
+        """`?` placeholders to the backend's style (and `%` escaped for psycopg)."""
+        if self.dialect == "sqlite":
+            return text
+        return text.replace("%", "%%").replace("?", "%s")
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(self.url.sql(sql), tuple(params))
+        return self.conn.execute(self.sql(sql), tuple(params))
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.execute(sql, params).fetchone()
@@ -206,7 +212,7 @@ class Db:
             self.conn.executemany(sql, rows)
         else:
             with self.conn.cursor() as cur:
-                cur.executemany(self.url.sql(sql), rows)
+                cur.executemany(self.sql(sql), rows)
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """`count` fresh ids for `table` (call inside a transaction)."""
