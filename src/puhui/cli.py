@@ -7,6 +7,7 @@ import typer
 from puhui import __version__
 from puhui.ledger.cli import app as ledger_app
 from puhui.lending import cli as lending_cli
+from puhui.lending.servicing_cli import app as lending_servicing_app
 from puhui.output import print_json
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(lending_servicing_app, name="lending")
 
 
 @app.command()

@@ -77,11 +77,12 @@ def _post(
 
 def _accrue(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = f"(interest_rem + principal_outstanding * rate_micro)"
+    inc = "(interest_rem + principal_outstanding * rate_micro)"
     div = f"({MICRO} * accrual_k)"
     cond = "status = 'active' AND accrual_day < ? AND disbursed_day <= ? AND maturity_day > ?"
     rows = db.all(
-        f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond} GROUP BY ledger",
+        f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond}"
+        " GROUP BY ledger",
         (d, d, d),
     )
     db.execute(
@@ -96,11 +97,12 @@ def _accrue(db: Db, day: date) -> StepResult:
 
 def _penalty(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = f"(penalty_rem + principal_overdue * penalty_rate_micro)"
+    inc = "(penalty_rem + principal_overdue * penalty_rate_micro)"
     div = f"({MICRO} * accrual_k)"
     cond = "status = 'active' AND principal_overdue > 0 AND penalty_day < ?"
     rows = db.all(
-        f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond} GROUP BY ledger",
+        f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond}"
+        " GROUP BY ledger",
         (d,),
     )
     db.execute(
@@ -203,7 +205,8 @@ def _write_off(db: Db, day: date) -> StepResult:
         " + interest_billed + fee_billed + penalty_unpaid, principal_outstanding = 0,"
         " principal_billed = 0, principal_overdue = 0, interest_unbilled = 0,"
         " interest_billed = 0, interest_rem = 0, interest_period = 0, fee_billed = 0,"
-        f" penalty_unpaid = 0, penalty_rem = 0, status = 'written_off', closed_day = ? WHERE {cond}",
+        " penalty_unpaid = 0, penalty_rem = 0, status = 'written_off', closed_day = ?"
+        f" WHERE {cond}",
         (day.toordinal() + 1,),
     )
     legs = [
