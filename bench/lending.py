@@ -63,7 +63,8 @@ def bench_drawdowns(directory: Path, n: int = 20_000, batch: int = 1_000) -> Non
         rates.append(batch / (time.perf_counter() - t0))
     print(
         f"drawdown_many (batches of {batch}, {n:,} loans, 200-amount grid):"
-        f" median {statistics.median(rates):,.0f} loans/s (min {min(rates):,.0f}, max {max(rates):,.0f})"
+        f" median {statistics.median(rates):,.0f} loans/s"
+        f" (min {min(rates):,.0f}, max {max(rates):,.0f})"
     )
     single = []
     t0 = time.perf_counter()
