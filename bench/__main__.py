@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.machine", "bench.ledger", "bench.schedules", "bench.lending"]
+BENCHMARKS = [
+    "bench.machine",
+    "bench.ledger",
+    "bench.schedules",
+    "bench.risk_policy",
+    "bench.lending",
+]
 
 
 def main() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 
 from puhui import __version__
+from puhui.api.cli import keys_app, serve
 from puhui.ledger.cli import app as ledger_app
 from puhui.lending import cli as lending_cli
 from puhui.lending.servicing_cli import app as lending_servicing_app
 from puhui.output import print_json
+from puhui.risk.cli import policy_app, price_command, strategy_app
 
 app = typer.Typer(
     name="puhui",
@@ -18,7 +20,14 @@ app = typer.Typer(
 )
 
 app.add_typer(ledger_app, name="ledger")
-app.add_typer(lending_servicing_app, name="lending")
+app.add_typer(keys_app, name="keys")
+app.command("serve")(serve)
+app.add_typer(policy_app, name="policy")  # risk: policy rules
+app.add_typer(strategy_app, name="strategy")  # risk: strategies
+app.command("price")(price_command)  # risk: risk-based pricing
+app.command("schedule")(lending_cli.schedule)
+app.command("apr")(lending_cli.apr)
+app.add_typer(lending_servicing_app, name="lending")  # lending: servicing
 
 
 @app.command()
@@ -64,10 +73,6 @@ def run(
     print(f"trial balance zero / 试算平衡: {report['trial_balance_zero']}")
     if report["transfers_existing"]:
         print(f"{report['transfers_existing']} transfers were already booked (idempotent re-run).")
-
-
-app.command("schedule")(lending_cli.schedule)
-app.command("apr")(lending_cli.apr)
 
 
 def main() -> None:

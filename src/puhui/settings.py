@@ -12,6 +12,11 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./puhui-data/puhui.db"
     data_dir: str = "./puhui-data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Money-moving requests per second per API key, and the burst allowed above it.
+    money_rate_per_second: float = 200.0
+    money_rate_burst: float = 400.0
 
     @classmethod
     def settings_customise_sources(  # type: ignore[no-untyped-def]

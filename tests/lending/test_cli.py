@@ -12,6 +12,15 @@ from puhui.cli import app
 
 runner = CliRunner()
 
+
+def error_field(output: str) -> str | None:
+    """The `field` of the JSON error line that `--json` commands print on failure."""
+    for line in output.splitlines():
+        if line.startswith('{"error"'):
+            return str(json.loads(line)["error"]["field"])
+    return None
+
+
 RS03 = [
     "schedule", "--principal", "5000", "--annual-rate", "12", "--installments", "18",
     "--every", "1", "--frequency", "months", "--engine", "cumulative",
@@ -65,12 +74,14 @@ def test_schedule_bad_input_names_the_field(change: tuple[str, str], field: str)
         args.extend(change)
     result = runner.invoke(app, args)
     assert result.exit_code == 2
-    assert f"{field}:" in result.output
+    assert error_field(result.output) == field
 
 
-def test_first_due_before_disbursement_is_refused() -> None:
-    result = runner.invoke(app, [*RS03, "--first-due", "2022-10-01"])
-    assert result.exit_code == 2 and "first_due" in result.output
+def test_first_due_before_disbursement_is_refused_for_people() -> None:
+    args = [a for a in RS03 if a != "--json"]
+    result = runner.invoke(app, [*args, "--first-due", "2022-10-01"])
+    assert result.exit_code == 2
+    assert "first_due: first_due must be after disbursed" in result.output
 
 
 APPENDIX_J_C1_I = {
@@ -123,9 +134,38 @@ def test_apr_irr_from_stdin_labels_both_figures() -> None:
 def test_apr_bad_input_names_the_field(flows: dict[str, object], field: str) -> None:
     result = runner.invoke(app, ["apr", "--flows", "-", "--json"], input=json.dumps(flows))
     assert result.exit_code == 2
-    assert f"{field}:" in result.output
+    assert error_field(result.output) == field
 
 
 def test_apr_unknown_method() -> None:
     result = runner.invoke(app, ["apr", "--flows", "-", "--method", "simple"], input="{}")
     assert result.exit_code == 2 and "method:" in result.output
+
+
+def test_schedule_from_the_default_product() -> None:
+    """The shipped product: 18% on 360 days, first period 31 days -> 155.00 on 10,000."""
+    args = ["schedule", "--product", "default", "--principal", "10000", "--installments", "5"]
+    result = runner.invoke(app, [*args, "--disbursed", "2026-01-15", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["installments"]) == 5
+    assert data["installments"][0]["interest"] == "155.00"
+    assert data["total_principal"] == "10000.00"
+    result = runner.invoke(
+        app, [*args, "--disbursed", "2026-01-15", "--amortization", "equal-principal"]
+    )
+    assert result.exit_code == 0 and "2000.00" in result.output
+
+
+def test_schedule_product_refuses_terms_it_does_not_offer() -> None:
+    args = ["schedule", "--product", "default", "--principal", "10000", "--installments", "7"]
+    result = runner.invoke(app, [*args, "--disbursed", "2026-01-15", "--json"])
+    assert result.exit_code == 2
+    assert error_field(result.output) == "installments"
+
+
+def test_schedule_needs_a_rate_without_a_product() -> None:
+    args = ["schedule", "--principal", "100", "--installments", "3", "--disbursed", "2026-01-15"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 2
+    assert error_field(result.output) == "annual_rate"

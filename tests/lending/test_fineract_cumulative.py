@@ -176,3 +176,10 @@ def test_c3171_every_five_days_daily_interest() -> None:
     assert_matches(s, rows("249.36/1.64 249.77/1.23 250.18/0.82 250.69/0.41"))
     assert [i.due_date.day for i in s.installments] == [6, 11, 16, 21]
     assert s.format(s.installments[-1].total) == "251.10"
+
+
+def test_daily_actual_divides_by_365_in_a_leap_year() -> None:
+    """LoanApplicationTerms.calculatePeriodsInOneYear: daily + actual uses 365 days a year
+    even in 2024 (RS03's period 16 shows it): 10,000 x 12% x 29 / 365 = 95.34, not 95.08."""
+    s = schedule("10000", "12", 1, date(2024, 2, 1), interest_period="daily")
+    assert s.format(s.installments[0].interest) == "95.34"

@@ -1,13 +1,15 @@
 """Progressive (EMI calculator) schedules against Apache Fineract's e2e references, to the cent.
 
 Source: apache/fineract, fineract-e2e-tests-runner/src/test/resources/features/
-EMICalculation.feature (and EMICalculation-Part4.feature for flat), scenarios named by their
-TestRail ids below (LP2 products, no installmentAmountInMultiplesOf).
+EMICalculation-Part1.feature (EMICalculation.feature before it was split in parts) and
+EMICalculation-Part4.feature for flat interest; scenarios are named by their TestRail ids
+(LP2 products, no installmentAmountInMultiplesOf).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -73,6 +75,18 @@ CASES = [
         1,
         "months",
         "16.34/0.79 16.47/0.66 16.6/0.53 16.73/0.4 16.86/0.27 17.0/0.13",
+    ),
+    (  # C3165: 360/30, decimal, EMI re-try
+        "C3165",
+        "75",
+        "12.3",
+        5,
+        date(2024, 1, 1),
+        "360",
+        "30",
+        1,
+        "months",
+        "14.7/0.77 14.85/0.62 15.0/0.47 15.16/0.31 15.29/0.16",
     ),
     (  # C3157: 360/30, repayment every 2 months
         "C3157",
@@ -177,6 +191,26 @@ def test_c3152_installment_totals() -> None:
     assert [i.days for i in s.installments] == [31, 31, 29, 31, 30, 31]
 
 
+def test_c3156_rescheduled_long_first_period_interest() -> None:
+    """EMICalculation-Part1.feature C3156: after moving the first due date to 18 February
+    2024 (48 days, 360/30, 9.4822%), period 1 charges 1.25 on 100: 1 month + 17/29."""
+    from puhui.lending.arith import Arith
+    from puhui.lending.progressive import periodic_rate
+    from puhui.lending.terms import LoanTerms
+    from puhui.money import Rounding
+
+    terms = LoanTerms(
+        principal=Decimal(100), annual_rate=Decimal("9.4822"), installments=6,
+        disbursed=date(2024, 1, 1), engine="progressive", days_in_year="360",
+        days_in_month="30",
+    )  # type: ignore[arg-type]  # fmt: skip
+    a = Arith(2, Rounding.HALF_EVEN)
+    rate = periodic_rate(terms, date(2024, 1, 1), date(2024, 2, 18), a)
+    assert a.money_times(Decimal(100), rate) == Decimal("1.25")
+    last = periodic_rate(terms, date(2024, 6, 18), date(2024, 7, 18), a)
+    assert a.money_times(Decimal("17.46"), last) == Decimal("0.14")
+
+
 def test_c3897_progressive_flat_daily_actual_actual() -> None:
     """EMICalculation-Part4.feature C3897: flat, daily, actual/actual, 100 at 4%, 3 months
     from 1 January 2024: interest 0.34/0.32/0.34 on the whole principal, EMI 33.67."""
@@ -219,3 +253,15 @@ def test_progressive_refuses_equal_principal() -> None:
             "100", "4", 3, date(2024, 1, 1), engine="progressive", amortization="equal-principal"
         )
     assert exc.value.field == "amortization"
+
+
+def test_c3784_flat_installment_fee() -> None:
+    """LoanChargesInstallmentFee.feature C3784: 100 at 7% (360/30), 6 months from 1 January
+    2024 with a flat 10.00 installment fee: due 27.01 x 5 and 27.00, total 162.05."""
+    s = schedule(
+        "100", "7", 6, date(2024, 1, 1), engine="progressive", days_in_year="360",
+        days_in_month="30", installment_fee=Decimal(10),
+    )  # fmt: skip
+    assert_matches(s, rows("16.43/0.58 16.52/0.49 16.62/0.39 16.72/0.29 16.81/0.2 16.9/0.1"))
+    assert [s.format(i.total) for i in s.installments] == ["27.01"] * 5 + ["27.00"]
+    assert (s.format(s.total_fee), s.format(s.total)) == ("60.00", "162.05")

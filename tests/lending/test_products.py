@@ -70,6 +70,8 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
     data["annual_rate"] = "18.01"
     assert parse_product(data).fingerprint() != a.fingerprint()
     assert parse_product(a.to_dict()) == a  # to_dict round-trips
+    assert a.to_dict()["repayment"]["allocation_order"][0] == "past-due:penalty"
+    assert a.to_dict()["delinquency"]["buckets"][0] == {"name": "M1", "from": 1, "to": 30}
 
 
 @pytest.mark.parametrize(
@@ -87,6 +89,7 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
         ),
         (lambda d: d["delinquency"]["buckets"].pop(2), "delinquency.buckets"),
         (lambda d: d.update(surprise=1), "surprise"),
+        (lambda d: d["amount"].update(min="500.001"), "amount.min"),
     ],
 )
 def test_bad_product_names_the_field(change: Any, field: str) -> None:

@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from puhui.errors import ValidationError
-from puhui.lending.apr import Flow, UnitPeriod, irr_apr
+from puhui.lending.apr import Flow, UnitPeriod, irr_apr, reg_z_apr
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import LoanTerms
 
@@ -37,18 +37,21 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
     grace_interest = draw(st.integers(0, min(2, n - 1))) if cumulative else 0
     disbursed = date(2020, 1, 1) + timedelta(days=draw(st.integers(0, 3000)))
     odd_first = draw(st.one_of(st.none(), st.integers(1, 60)))
+    currency = draw(st.sampled_from(["CNY", "JPY", "KWD"]))
+    digits = {"CNY": 2, "JPY": 0, "KWD": 3}[currency]
     return LoanTerms(
+        currency=currency,
         first_due=None if odd_first is None else disbursed + timedelta(days=odd_first),
-        principal=Decimal(draw(st.integers(10_000, 100_000_000))) / 100,
+        principal=Decimal(draw(st.integers(100 * 10**digits, 1_000_000 * 10**digits))).scaleb(
+            -digits
+        ),
         annual_rate=Decimal(draw(st.integers(0, 3600))) / 100,
         installments=n,
         disbursed=disbursed,
         every=draw(st.integers(1, 3)),
         frequency=draw(st.sampled_from(["days", "weeks", "months"])),  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
-        interest_method=draw(st.sampled_from(["declining-balance", "flat"]))  # type: ignore[arg-type]
-        if cumulative
-        else "declining-balance",  # type: ignore[arg-type]
+        interest_method=draw(st.sampled_from(["declining-balance", "flat"])),  # type: ignore[arg-type]
         amortization=draw(st.sampled_from(["equal-installments", "equal-principal"]))  # type: ignore[arg-type]
         if cumulative
         else "equal-installments",  # type: ignore[arg-type]
@@ -58,7 +61,7 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
         installment_multiple=draw(st.sampled_from([None, 1, 10])) if cumulative else None,
         grace_principal=grace_principal,
         grace_interest=grace_interest,
-        installment_fee=Decimal(draw(st.integers(0, 500))) / 100,
+        installment_fee=Decimal(draw(st.integers(0, 500))).scaleb(-digits),
     )
 
 
@@ -115,3 +118,6 @@ def test_apr_of_a_fee_free_monthly_schedule_is_its_rate(
     apr = irr_apr(flows, UnitPeriod(1, "month")).nominal_pct
     # Cent rounding moves at most a few cents between periods; on >= 1,000 that is < 0.05pp.
     assert abs(apr - terms.annual_rate) < Decimal("0.05")
+    # With whole unit periods and no odd days, Reg Z's actuarial equation is the same IRR.
+    regz = reg_z_apr(flows, UnitPeriod(1, "month")).nominal_pct
+    assert abs(regz - apr) < Decimal("1e-12")

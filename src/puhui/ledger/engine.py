@@ -10,6 +10,7 @@ and history rows. The store writes the plan with one statement per table, in one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from puhui.ledger.types import (
@@ -580,21 +581,22 @@ def execute_transfers(
     accounts: dict[int, Account],
     transfers: dict[int, Transfer],
     pending: dict[int, PendingState],
-    expired: list[int] = (),  # type: ignore[assignment]
+    expired: Sequence[int] = (),
 ) -> TransferPlan:
     """Run a transfer batch against loaded state.
 
-    `timestamp` is this batch's base server time (ns). Overdue pending transfers in `expired`
-    are released at `timestamp`; event `i` is then stamped `timestamp + 1 + i`.
+    `timestamp` is this batch's base server time (ns). The k-th overdue pending transfer in
+    `expired` is released at `timestamp + k`; event `i` is then stamped
+    `timestamp + len(expired) + i`, so every change has a timestamp of its own.
     `accounts` must hold every account the batch (and its pending transfers) names;
     `transfers` every stored transfer whose id is a batch id or pending id; `pending` the
     states of those pending transfers. The dictionaries are updated in place.
     """
     m = _Machine(accounts, transfers, pending)
-    for tid in expired:
-        m.expire(tid, timestamp)
+    for k, tid in enumerate(expired):
+        m.expire(tid, timestamp + k)
     results: list[tuple[int, int]] = []
-    base = timestamp + 1
+    base = timestamp + len(expired)
     n = len(batch)
     i = 0
     while i < n:
@@ -637,7 +639,7 @@ def execute_transfers(
         accounts=m.touched,
         pending=changed,
         history=m.history,
-        last_timestamp=timestamp + n,
+        last_timestamp=base + n,
     )
 
 

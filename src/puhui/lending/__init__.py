@@ -14,6 +14,7 @@ from puhui.lending.delinquency import days_past_due, is_write_off_due
 from puhui.lending.interest import accrual_exact, daily_interest, spread_daily
 from puhui.lending.payoff import Paid, PayoffQuote, payoff_quote
 from puhui.lending.products import Product, default_product, load_product
+from puhui.lending.reamortize import reamortized
 from puhui.lending.schedule import Installment, Schedule, generate_schedule
 from puhui.lending.terms import LoanTerms
 
@@ -41,6 +42,7 @@ __all__ = [
     "is_write_off_due",
     "load_product",
     "payoff_quote",
+    "reamortized",
     "reg_z_apr",
     "spread_daily",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from rich.table import Table
 
 from puhui.errors import PuhuiError, ValidationError
 from puhui.lending.apr import (
@@ -27,6 +28,7 @@ from puhui.lending.apr import (
     reg_z_apr,
     schedule_flows,
 )
+from puhui.lending.products import default_product, load_product
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import Frequency, LoanTerms
 from puhui.money import Rounding, to_decimal_amount
@@ -36,15 +38,19 @@ F = TypeVar("F", bound=Callable[..., None])
 
 
 def _friendly(fn: F) -> F:
-    """Turn a PuhuiError into a one-line message naming the field, exit code 2."""
+    """Turn a PuhuiError into a message naming the field on stderr (JSON under --json),
+    exit code 2."""
 
     @wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             fn(*args, **kwargs)
         except PuhuiError as exc:
-            where = f"{exc.field}: " if exc.field else ""
-            err_console.print(f"[red]error[/red] {where}{exc.message}")
+            if kwargs.get("json_output"):
+                print(json.dumps({"error": exc.to_dict()}, ensure_ascii=False), file=sys.stderr)
+            else:
+                where = f"{exc.field}: " if exc.field else ""
+                err_console.print(f"[red]error[/red] {where}{exc.message}", highlight=False)
             raise typer.Exit(2) from None
 
     return run  # type: ignore[return-value]
@@ -79,14 +85,16 @@ def schedule_apr(schedule: Schedule) -> AprResult:
 @_friendly
 def schedule(
     principal: str = typer.Option(..., help="Loan amount, a decimal string (e.g. 5000)."),
-    annual_rate: str = typer.Option(..., help="Nominal annual interest rate in percent."),
+    annual_rate: str | None = typer.Option(
+        None, help="Nominal annual interest rate in percent (required without --product)."
+    ),
     installments: int = typer.Option(..., help="Number of installments."),
     every: int = typer.Option(1, help="Repay every N frequency units."),
     frequency: str = typer.Option("months", help="days | weeks | months"),
     engine: str = typer.Option("cumulative", help="cumulative | progressive"),
     interest_method: str = typer.Option("declining-balance", help="declining-balance | flat"),
-    amortization: str = typer.Option(
-        "equal-installments", help="equal-installments | equal-principal"
+    amortization: str | None = typer.Option(
+        None, help="equal-installments (default) | equal-principal"
     ),
     interest_period: str = typer.Option("daily", help="daily | same-as-repayment"),
     days_in_year: str = typer.Option("actual", help="actual | 360 | 364 | 365"),
@@ -104,11 +112,25 @@ def schedule(
     interest_free: int = typer.Option(0, help="Periods that charge no interest."),
     installment_fee: str = typer.Option("0", help="Fee added to every installment."),
     upfront_fee: str = typer.Option("0", help="Fee taken at disbursement (counts in the APR)."),
+    product: str | None = typer.Option(
+        None,
+        help="'default' or a product TOML file: its terms replace the loan flags; only "
+        "--principal, --installments, --disbursed, --first-due, --amortization apply.",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Generate a repayment schedule (Fineract arithmetic) 生成还款计划."""
     disbursed_on = _date(disbursed, "disbursed")
     assert disbursed_on is not None
+    if product is not None:
+        chosen = default_product() if product == "default" else load_product(product)
+        terms = chosen.terms_for(
+            principal, installments, disbursed_on, amortization, _date(first_due, "first_due")
+        )
+        _print_schedule(generate_schedule(terms), json_output)
+        return
+    if annual_rate is None:
+        raise ValidationError("annual_rate is required without --product", field="annual_rate")
     terms = LoanTerms(
         principal=to_decimal_amount(principal, "principal"),
         annual_rate=to_decimal_amount(annual_rate, "annual_rate"),
@@ -118,7 +140,7 @@ def schedule(
         frequency=frequency,  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
         interest_method=interest_method,  # type: ignore[arg-type]
-        amortization=amortization,  # type: ignore[arg-type]
+        amortization=amortization or "equal-installments",  # type: ignore[arg-type]
         interest_period=interest_period,  # type: ignore[arg-type]
         days_in_year=days_in_year,  # type: ignore[arg-type]
         days_in_month=days_in_month,  # type: ignore[arg-type]
@@ -133,7 +155,11 @@ def schedule(
         installment_fee=to_decimal_amount(installment_fee, "installment_fee"),
         upfront_fee=to_decimal_amount(upfront_fee, "upfront_fee"),
     )
-    result = generate_schedule(terms)
+    _print_schedule(generate_schedule(terms), json_output)
+
+
+def _print_schedule(result: Schedule, json_output: bool) -> None:
+    terms = result.terms
     apr = schedule_apr(result)
     f = result.format
     if json_output:
@@ -160,20 +186,23 @@ def schedule(
             }
         )
         return
-    rows: list[tuple[object, ...]] = [
-        (i.n, i.due_date, i.days, f(i.principal), f(i.interest), f(i.fee), f(i.total), f(i.balance))
-        for i in result.installments
-    ]
-    rows.append(
-        ("", "total 合计", "", f(result.total_principal), f(result.total_interest),
-         f(result.total_fee), f(result.total), "")
-    )  # fmt: skip
-    print_table(
-        f"Repayment schedule 还款计划 ({terms.currency} {terms.principal}, {terms.engine})",
-        ["# 期", "due 到期日", "days 天数", "principal 本金", "interest 利息", "fee 费用",
-         "total 应还", "balance 剩余本金"],
-        rows,
-    )  # fmt: skip
+    with_fee = result.total_fee != 0
+    table = Table(
+        title=f"还款计划 Repayment schedule ({terms.currency} {terms.principal}, {terms.engine})"
+    )
+    headers = ["期 #", "到期日 due", "天 days", "本金 principal", "利息 interest"]
+    headers += ["费用 fee"] if with_fee else []
+    headers += ["应还 total", "余额 balance"]
+    for k, header in enumerate(headers):
+        table.add_column(header, no_wrap=k in (1, 2), justify="left" if k < 2 else "right")
+    for i in result.installments:
+        cells = [str(i.n), i.due_date.isoformat(), str(i.days), f(i.principal), f(i.interest)]
+        cells += [f(i.fee)] if with_fee else []
+        table.add_row(*cells, f(i.total), f(i.balance))
+    totals = ["合计", "total", "", f(result.total_principal), f(result.total_interest)]
+    totals += [f(result.total_fee)] if with_fee else []
+    table.add_row(*totals, f(result.total), "", style="bold")
+    console.print(table)
     console.print(
         f"APR 年化利率 (IRR): nominal 名义 {_pct(apr.nominal_pct, 2)}% · "
         f"effective 实际 {_pct(apr.effective_pct, 2)}%"

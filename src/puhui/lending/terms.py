@@ -77,6 +77,10 @@ class DaysInMonth(_Choice):
     D30 = "30"
 
 
+#: More installments than this is a data error (1200 = 100 years monthly), not a loan.
+MAX_INSTALLMENTS = 1200
+
+
 def _positive_int(value: int, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValidationError(f"{name} must be an integer >= {minimum}", field=name)
@@ -127,6 +131,10 @@ class LoanTerms:
                 "annual_rate must be between 0 and 1000 percent", field="annual_rate"
             )
         _positive_int(self.installments, "installments")
+        if self.installments > MAX_INSTALLMENTS:
+            raise ValidationError(
+                f"installments must be at most {MAX_INSTALLMENTS}", field="installments"
+            )
         _positive_int(self.every, "every")
         if not isinstance(self.disbursed, date):
             raise ValidationError("disbursed must be a date", field="disbursed")

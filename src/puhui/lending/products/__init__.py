@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from puhui.errors import ValidationError
 from puhui.lending.allocation import Bucket, Component
@@ -143,6 +151,11 @@ class RepaymentRules(_Frozen):
             return pairs
         return v
 
+    @field_serializer("allocation_order")
+    def _as_text(self, order: tuple[tuple[Bucket, Component], ...]) -> list[str]:
+        """Written back as in the TOML file: 'past-due:penalty', ..."""
+        return [f"{bucket.value}:{component.value}" for bucket, component in order]
+
     @field_validator("allocation_order")
     @classmethod
     def _complete(
@@ -221,6 +234,27 @@ class Product(_Frozen):
             raise ValueError("must be between 0 and 1000 percent")
         return v
 
+    @model_validator(mode="after")
+    def _amounts_fit_the_digits(self) -> Product:
+        quantum = Decimal(1).scaleb(-self.schedule.digits)
+        amounts = {
+            "amount.min": self.amount.min,
+            "amount.max": self.amount.max,
+            "fees.upfront.value": self.fees.upfront.value,
+            "fees.per_installment.value": self.fees.per_installment.value,
+        }
+        for name, value in amounts.items():
+            flat = (
+                not name.startswith("fees") or getattr(self.fees, name.split(".")[1]).kind == "flat"
+            )
+            if flat and value != value.quantize(quantum):
+                raise PydanticCustomError(
+                    "too_many_digits",
+                    "{field} has more than {digits} decimal places",
+                    {"field": name, "digits": self.schedule.digits},
+                )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """Stable plain data: decimals as strings, enums as their values, keys by alias."""
         return self.model_dump(mode="json", by_alias=True)
@@ -290,7 +324,8 @@ def parse_product(data: dict[str, Any]) -> Product:
         return Product.model_validate(data)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "product"
+        context = first.get("ctx") or {}
+        where = ".".join(str(p) for p in first["loc"]) or str(context.get("field", "product"))
         raise ValidationError(f"{where}: {first['msg']}", field=where) from None
 
 

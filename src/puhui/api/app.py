@@ -1,0 +1,65 @@
+"""The FastAPI application: routers per domain under /v1, problem+json, /healthz, /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse, Response
+
+from puhui import __version__
+from puhui.api import problems
+from puhui.api.metrics import MetricsMiddleware
+from puhui.api.platform import Platform
+from puhui.api.routers import ledger as ledger_router
+from puhui.settings import Settings, get_settings
+
+DESCRIPTION = """
+Puhui (普惠) runs an AI-native, pure-online inclusive-lending business.
+
+Authenticate with an API key in the `X-API-Key` header (create one with
+`puhui keys create --role ROLE`). Every error is an RFC 9457 `application/problem+json`
+document with a stable `code` and, where one input is at fault, its `field`.
+Ids are 128-bit integers written as decimal strings.
+"""
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    opened = platform or Platform.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if platform is None:
+            opened.close()
+
+    app = FastAPI(
+        title="Puhui API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            401: {"description": "Missing or invalid API key (problem+json)"},
+            403: {"description": "Role not allowed (problem+json)"},
+            422: {"description": "Invalid input naming the field (problem+json)"},
+        },
+    )
+    app.state.platform = opened
+    problems.install(app)
+    app.add_middleware(MetricsMiddleware, metrics=opened.metrics)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    def healthz() -> dict[str, object]:
+        balanced = opened.with_ledger(lambda lg: all(t.balanced for t in lg.trial_balance()))
+        return {"status": "ok", "version": __version__, "ledger_balanced": balanced}
+
+    @app.get(
+        "/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse
+    )
+    def metrics() -> Response:
+        return Response(opened.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    app.include_router(ledger_router.router)
+    return app

@@ -1,0 +1,91 @@
+"""Who may call what: API-key authentication, role checks and rate limits as dependencies."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from puhui.api.keys import ApiKey, Role
+from puhui.api.problems import ProblemError
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="Create one with `puhui keys create`."
+)
+
+
+def current_key(request: Request, presented: str | None = Depends(api_key_header)) -> ApiKey:
+    """The caller's key; 401 problem when missing or invalid. `Bearer` also accepted."""
+    if not presented:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            presented = auth[7:].strip()
+    if not presented:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "an API key is required (X-API-Key header)",
+            headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
+        )
+    key: ApiKey | None = request.app.state.platform.keys.verify(presented)
+    if key is None:
+        raise ProblemError(
+            401,
+            "invalid_api_key",
+            "the API key is not valid",
+            headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
+        )
+    request.state.api_key = key
+    return key
+
+
+def require(*roles: Role) -> Callable[..., ApiKey]:
+    """A dependency that admits the given roles (admins are always admitted)."""
+    allowed = {*roles, Role.ADMIN}
+
+    def check(key: ApiKey = Depends(current_key)) -> ApiKey:
+        if key.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise ProblemError(
+                403, "forbidden", f"role {key.role.value} may not do this; needs one of: {names}"
+            )
+        return key
+
+    return check
+
+
+class TokenBucket:
+    """Per-key token buckets: `rate` requests per second with bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0.0 if admitted, else the seconds to wait before retrying."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+def money_rate_limit(request: Request, key: ApiKey = Depends(current_key)) -> None:
+    """Rate limit for money-moving endpoints: 429 problem with Retry-After when exceeded."""
+    wait = request.app.state.platform.money_limiter.take(key.key_id)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "rate_limited",
+            "too many money-moving requests; slow down",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )

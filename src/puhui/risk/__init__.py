@@ -1,0 +1,1 @@
+"""Risk decisioning: PD models, pricing, limits, policy rules and strategies."""
