@@ -92,3 +92,17 @@ def snapshot(service: LendingService) -> tuple[Any, ...]:
         state = db.all("SELECT * FROM lending_state")
     totals = [(t.ledger, t.debits_posted, t.credits_posted) for t in service.ledger.trial_balance()]
     return (tuple(loans), tuple(inst), tuple(txns), tuple(outbox), tuple(state), tuple(totals))
+
+
+def draw_in_process(url: str, prefix: str, count: int) -> list[int]:
+    """A worker process: try `count` drawdowns of 1,000 on line L0; return what was booked."""
+    from puhui.errors import ValidationError
+
+    booked = []
+    with LendingService(url) as service:
+        for j in range(count):
+            try:
+                booked.append(service.drawdown(f"{prefix}-{j}", "L0", "1000", 2).loan.principal)
+            except ValidationError as exc:
+                assert exc.field == "amount"
+    return booked

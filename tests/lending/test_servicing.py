@@ -337,3 +337,39 @@ def test_concurrent_drawdowns_never_exceed_the_limit(backend: str, tmp_path: Pat
         assert len(booked) == 10 and errors == ["amount"] * 14
         assert main.line("L0").available == 0
         assert_reconciled(main)
+
+
+def test_concurrent_processes_never_exceed_the_limit(backend: str, tmp_path: Path) -> None:
+    import multiprocessing
+
+    from tests.lending.servicing_support import draw_in_process
+
+    with fresh_service(backend, tmp_path) as main:
+        setup_book(main, limit="7000")
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(3) as pool:
+            results = pool.starmap(
+                draw_in_process, [(main.db.url.raw, f"p{k}", 4) for k in range(3)]
+            )
+        booked = [amount for result in results for amount in result]
+        assert sum(booked) == 700_000 and len(booked) == 7
+        assert main.line("L0").available == 0
+        assert_reconciled(main)
+
+
+def test_reversing_a_payoff_after_maturity_bills_everything_again(service: LendingService) -> None:
+    loan = service.drawdown("d1", "L0", "1000", 2).loan
+    advance(service, 3)
+    service.repay(loan.id, "1200", "payoff")
+    assert service.loan(loan.id).status == LoanStatus.CLOSED
+    advance(service, 17)  # both due dates (day 7 and 14) pass while the loan is closed
+    service.reverse("payoff")
+    back = service.loan(loan.id)
+    assert back.status == LoanStatus.ACTIVE
+    assert back.principal_billed == back.principal_outstanding == 100_000
+    assert back.interest_billed == 150 and back.interest_unbilled == 0  # 3 days: 1000x18%x3/360
+    assert back.dpd == 13 and back.bucket == "M3+"
+    advance(service, 1)  # 14 DPD >= the test product's 12: written off with what it owes
+    gone = service.loan(loan.id)
+    assert gone.status == LoanStatus.WRITTEN_OFF and gone.written_off >= 100_150
+    assert_reconciled(service)

@@ -86,7 +86,7 @@ def price(
     return result
 
 
-def check_servicable(product: Product) -> None:
+def check_serviceable(product: Product) -> None:
     """Servicing accrues simple daily interest on the declining balance; refuse other kinds."""
     s = product.schedule
     if (
@@ -150,7 +150,7 @@ def _book_one(db: Db, request: DrawdownRequest, today: int, new_id: int) -> Draw
     if isinstance(request.installments, bool) or not isinstance(request.installments, int):
         raise ValidationError("installments must be an integer", field="installments")
     product = load_product(db, line.product_id, line.product_version)
-    check_servicable(product)
+    check_serviceable(product)
     on = date.fromordinal(today)
     schedule, apr = price(
         product, line.annual_rate, amount, request.installments, on, request.amortization

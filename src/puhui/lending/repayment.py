@@ -235,6 +235,53 @@ def repay(
         return PaymentResult(txn_id, client_id, kind, minor, paid, loan, True)
 
 
+def _catch_up_billing(db: Db, loan: LoanRow, today: int) -> int:
+    """Bill what a reversal put back but COB can no longer bill; returns fees billed.
+
+    A loan closed by a payment is skipped by COB's billing, so reversing that payment can leave
+    installments whose due date has passed unbilled, or (after the last one) restored
+    principal and interest with no installment left to fall due with. Those are billed here,
+    as COB would have, and the leftovers go to the last installment.
+    """
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        return 0
+    rows = db.all(
+        "SELECT n, sched_principal, sched_fee, last FROM lending_installments"
+        " WHERE loan_id = ? AND billed = 0 AND due_day <= ? ORDER BY n",
+        (loan.id, today),
+    )
+    fees = 0
+    for n, sched_principal, sched_fee, last in rows:
+        unbilled = loan.principal_outstanding - loan.principal_billed
+        principal = unbilled if int(last) else min(int(sched_principal), unbilled)
+        interest = loan.interest_unbilled
+        db.execute(
+            "UPDATE lending_installments SET billed = 1, principal_billed = ?,"
+            " interest_billed = ?, fee_billed = ? WHERE loan_id = ? AND n = ?",
+            (principal, interest, int(sched_fee), loan.id, int(n)),
+        )
+        loan.principal_billed += principal
+        loan.interest_billed += interest
+        loan.interest_unbilled = 0
+        loan.fee_billed += int(sched_fee)
+        fees += int(sched_fee)
+    (unbilled_left,) = db.one(
+        "SELECT COUNT(*) FROM lending_installments WHERE loan_id = ? AND billed = 0", (loan.id,)
+    )
+    principal = loan.principal_outstanding - loan.principal_billed
+    interest = loan.interest_unbilled
+    if int(unbilled_left) == 0 and (principal or interest):
+        db.execute(
+            "UPDATE lending_installments SET principal_billed = principal_billed + ?,"
+            " interest_billed = interest_billed + ? WHERE loan_id = ? AND n = ?",
+            (principal, interest, loan.id, loan.installments),
+        )
+        loan.principal_billed += principal
+        loan.interest_billed += interest
+        loan.interest_unbilled = 0
+    return fees
+
+
 def reverse(db: Db, client_id: str) -> PaymentResult:
     """Reverse the repayment or recovery booked under `client_id` (idempotent)."""
     _check_client_id(client_id)
@@ -269,6 +316,7 @@ def reverse(db: Db, client_id: str) -> PaymentResult:
             _apply(db, loan, int(n), Bucket(bucket), Component(component), -int(amount))
         loan.credit_balance -= detail["excess"]
         loan.recovered -= detail["paid"].get("recovery", 0)
+        catch_up_fees = _catch_up_billing(db, loan, today.toordinal())
         refresh_delinquency(db, loan, today.toordinal())
         save_balances(db, loan)
         (txn_id,) = db.next_ids("lending_transactions", 1)
@@ -288,18 +336,29 @@ def reverse(db: Db, client_id: str) -> PaymentResult:
         db.execute(
             "UPDATE lending_transactions SET reversed_by = ? WHERE id = ?", (txn_id, int(row[0]))
         )
+        fee_posting = Posting(
+            transfer_id("reverse", client_id, "catch-up-fee"),
+            loan.ledger,
+            Code.FEE_RECEIVABLE,
+            Code.FEE_INCOME,
+            catch_up_fees,
+            TransferCode.BILLING,
+        )
         enqueue(
             db,
             [
-                Posting(
-                    transfer_id("reverse", client_id, k),
-                    loan.ledger,
-                    Code(c),
-                    Code(d),
-                    a,
-                    TransferCode.REVERSAL,
-                )
-                for k, d, c, a in detail["postings"]
+                fee_posting,
+                *(
+                    Posting(
+                        transfer_id("reverse", client_id, k),
+                        loan.ledger,
+                        Code(c),
+                        Code(d),
+                        a,
+                        TransferCode.REVERSAL,
+                    )
+                    for k, d, c, a in detail["postings"]
+                ),
             ],
         )
         paid = {k: -v for k, v in detail["paid"].items()}
