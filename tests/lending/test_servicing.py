@@ -373,3 +373,20 @@ def test_reversing_a_payoff_after_maturity_bills_everything_again(service: Lendi
     gone = service.loan(loan.id)
     assert gone.status == LoanStatus.WRITTEN_OFF and gone.written_off >= 100_150
     assert_reconciled(service)
+
+
+def test_batch_drawdowns_are_all_or_nothing_and_count_each_other(service: LendingService) -> None:
+    from puhui.lending.drawdown import DrawdownRequest
+
+    before = snapshot(service)
+    too_much = [DrawdownRequest(f"b{k}", "L0", "30000", 2) for k in range(4)]
+    with pytest.raises(ValidationError) as err:
+        service.drawdown_many(too_much)
+    assert err.value.field == "amount"
+    assert snapshot(service) == before, "the three that fitted were not booked either"
+    results = service.drawdown_many([DrawdownRequest("b0", "L0", "30000", 2)] * 2)
+    assert [r.created for r in results] == [True, False]
+    assert results[0].loan.id == results[1].loan.id
+    assert results[0].loan == service.loan(results[0].loan.id)
+    assert service.line("L0").outstanding == 3_000_000
+    assert_reconciled(service)

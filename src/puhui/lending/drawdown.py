@@ -19,14 +19,14 @@ from puhui.errors import ConflictError, ValidationError
 from puhui.lending.apr import AprResult, UnitPeriod, irr_apr, schedule_flows
 from puhui.lending.catalog import business_day, load_product
 from puhui.lending.chart import Code, TransferCode, ledger_of, transfer_id
-from puhui.lending.lines import LineStatus, get_line, parse_amount
-from puhui.lending.loans import ACTUAL_K, LoanRow, LoanStatus, load_loan
+from puhui.lending.lines import CreditLine, LineStatus, get_line, parse_amount
+from puhui.lending.loans import ACTUAL_K, BALANCE_COLUMNS, LoanRow, LoanStatus, load_loan
 from puhui.lending.outbox import Posting, enqueue
 from puhui.lending.products import Product
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.store import Db
 from puhui.lending.terms import DaysInYear, Frequency, InterestMethod, InterestPeriod
-from puhui.money import exponent
+from puhui.money import Money, exponent
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,19 +117,62 @@ def _micro(rate: Decimal, field: str) -> int:
     return int(scaled)
 
 
-def _book_one(db: Db, request: DrawdownRequest, today: int, new_id: int) -> DrawdownResult:
+class _Batch:
+    """One transaction's drawdowns: lines locked once, rows written with one statement each."""
+
+    def __init__(self, db: Db, today: int) -> None:
+        self.db = db
+        self.today = today
+        self.lines: dict[str, CreditLine] = {}
+        self.drawn: dict[str, int] = {}
+        self.booked: dict[str, DrawdownResult] = {}
+        self.loans: list[tuple[Any, ...]] = []
+        self.installments: list[tuple[int, ...]] = []
+        self.postings: list[Posting] = []
+
+    def line(self, line_id: str) -> CreditLine:
+        if line_id not in self.lines:
+            self.lines[line_id] = get_line(self.db, line_id, lock=True)
+            self.drawn[line_id] = 0
+        return self.lines[line_id]
+
+    def write(self) -> None:
+        db = self.db
+        db.many(
+            "INSERT INTO lending_loans (id, client_id, line_id, product_id, product_version,"
+            " currency, ledger, principal, installments, disbursed_day, maturity_day,"
+            " annual_rate, apr_nominal, apr_effective, upfront_fee, rate_micro,"
+            " penalty_rate_micro, accrual_k, rounding, grace_days, write_off_dpd, status,"
+            " principal_outstanding)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.loans,
+        )
+        db.many(
+            "INSERT INTO lending_installments (loan_id, n, from_day, due_day, last,"
+            " sched_principal, sched_interest, sched_fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            self.installments,
+        )
+        enqueue(db, self.postings)
+
+
+def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownResult:
+    db, today = batch.db, batch.today
     client_id = request.client_id
     if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 64:
         raise ValidationError("client_id must be 1..64 characters", field="client_id")
-    existing = db.one("SELECT id FROM lending_loans WHERE client_id = ?", (client_id,))
-    if existing is not None:
-        loan = load_loan(db, loan_id=int(existing[0]))
+    earlier = batch.booked.get(client_id)
+    if earlier is None:
+        row = db.one("SELECT id FROM lending_loans WHERE client_id = ?", (client_id,))
+        if row is not None:
+            earlier = DrawdownResult(load_loan(db, loan_id=int(row[0])), created=False)
+    if earlier is not None:
+        loan = earlier.loan
         if loan.line_id != request.line_id:
             raise ConflictError(
                 f"client_id {client_id!r} was used for another drawdown", field="client_id"
             )
         return DrawdownResult(loan, created=False)
-    line = get_line(db, request.line_id, lock=True)
+    line = batch.line(request.line_id)
     if request.currency is not None:
         ledger_of(request.currency)
         if request.currency != line.currency:
@@ -142,9 +185,11 @@ def _book_one(db: Db, request: DrawdownRequest, today: int, new_id: int) -> Draw
     if today > line.expires.toordinal():
         raise ValidationError(f"credit line {line.id!r} expired on {line.expires}", field="line_id")
     amount = parse_amount(request.amount, line.currency)
-    if amount > line.available:
+    available = line.available - batch.drawn[line.id]
+    if amount > available:
         raise ValidationError(
-            f"amount {request.amount} exceeds the available {line.to_dict()['available']}",
+            f"amount {request.amount} exceeds the available"
+            f" {Money(max(available, 0), line.currency).amount}",
             field="amount",
         )
     if isinstance(request.installments, bool) or not isinstance(request.installments, int):
@@ -162,56 +207,47 @@ def _book_one(db: Db, request: DrawdownRequest, today: int, new_id: int) -> Draw
     upfront = schedule.upfront_fee
     number = ledger_of(line.currency)
     rows = schedule.installments
-    db.execute(
-        "INSERT INTO lending_loans (id, client_id, line_id, product_id, product_version, currency,"
-        " ledger, principal, installments, disbursed_day, maturity_day, annual_rate, apr_nominal,"
-        " apr_effective, upfront_fee, rate_micro, penalty_rate_micro, accrual_k, rounding,"
-        " grace_days, write_off_dpd, status, principal_outstanding)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    values = (
+        new_id,
+        client_id,
+        line.id,
+        product.id,
+        product.version,
+        line.currency,
+        number,
+        amount,
+        len(rows),
+        today,
+        rows[-1].due_date.toordinal(),
+        str(line.annual_rate),
+        str(apr.nominal_pct.quantize(Decimal("0.0001"))),
+        str(apr.effective_pct.quantize(Decimal("0.0001"))),
+        upfront,
+        _micro(line.annual_rate, "annual_rate"),
+        _micro(product.overdue.penalty_annual_rate, "penalty_annual_rate"),
+        _accrual_k(product),
+        product.schedule.rounding.value,
+        product.overdue.grace_days,
+        product.delinquency.write_off_dpd,
+        LoanStatus.ACTIVE.value,
+        amount,
+    )
+    batch.loans.append(values)
+    last = rows[-1].n
+    batch.installments.extend(
         (
             new_id,
-            client_id,
-            line.id,
-            product.id,
-            product.version,
-            line.currency,
-            number,
-            amount,
-            len(rows),
-            today,
-            rows[-1].due_date.toordinal(),
-            str(line.annual_rate),
-            str(apr.nominal_pct.quantize(Decimal("0.0001"))),
-            str(apr.effective_pct.quantize(Decimal("0.0001"))),
-            upfront,
-            _micro(line.annual_rate, "annual_rate"),
-            _micro(product.overdue.penalty_annual_rate, "penalty_annual_rate"),
-            _accrual_k(product),
-            product.schedule.rounding.value,
-            product.overdue.grace_days,
-            product.delinquency.write_off_dpd,
-            LoanStatus.ACTIVE.value,
-            amount,
-        ),
+            i.n,
+            i.from_date.toordinal(),
+            i.due_date.toordinal(),
+            1 if i.n == last else 0,
+            i.principal,
+            i.interest,
+            i.fee,
+        )
+        for i in rows
     )
-    db.many(
-        "INSERT INTO lending_installments (loan_id, n, from_day, due_day, last, sched_principal,"
-        " sched_interest, sched_fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                new_id,
-                i.n,
-                i.from_date.toordinal(),
-                i.due_date.toordinal(),
-                1 if i is rows[-1] else 0,
-                i.principal,
-                i.interest,
-                i.fee,
-            )
-            for i in rows
-        ],
-    )
-    postings = [
+    batch.postings.append(
         Posting(
             transfer_id("drawdown", client_id, "principal"),
             number,
@@ -219,18 +255,25 @@ def _book_one(db: Db, request: DrawdownRequest, today: int, new_id: int) -> Draw
             Code.SETTLEMENT,
             amount,
             TransferCode.DISBURSEMENT,
-        ),
-        Posting(
-            transfer_id("drawdown", client_id, "upfront-fee"),
-            number,
-            Code.SETTLEMENT,
-            Code.FEE_INCOME,
-            upfront,
-            TransferCode.UPFRONT_FEE,
-        ),
-    ]
-    enqueue(db, postings)
-    return DrawdownResult(load_loan(db, loan_id=new_id), created=True)
+        )
+    )
+    if upfront:
+        batch.postings.append(
+            Posting(
+                transfer_id("drawdown", client_id, "upfront-fee"),
+                number,
+                Code.SETTLEMENT,
+                Code.FEE_INCOME,
+                upfront,
+                TransferCode.UPFRONT_FEE,
+            )
+        )
+    batch.drawn[line.id] += amount
+    # A fresh loan: its balances are the schema defaults (nothing billed, accrued or paid).
+    loan = LoanRow.from_row((*values, *([0] * (len(BALANCE_COLUMNS) - 1)), None, 0, "M0", None))
+    result = DrawdownResult(loan, created=True)
+    batch.booked[client_id] = result
+    return result
 
 
 def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[DrawdownResult]:
@@ -242,4 +285,7 @@ def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[Drawdown
         if today is None:
             raise ValidationError("the business date is not set", field="business_date")
         ids = db.next_ids("lending_loans", len(requests))
-        return [_book_one(db, r, today, ids[k]) for k, r in enumerate(requests)]
+        batch = _Batch(db, today)
+        results = [_book_one(batch, r, ids[k]) for k, r in enumerate(requests)]
+        batch.write()
+        return results
