@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from puhui.errors import ConflictError, NotFoundError, PuhuiError, ValidationError
 from puhui.lending.loans import LoanStatus
-from puhui.lending.products import default_product
+from puhui.lending.products import default_product, parse_product
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.service import LendingService
 from tests.lending.servicing_support import (
@@ -389,4 +389,41 @@ def test_batch_drawdowns_are_all_or_nothing_and_count_each_other(service: Lendin
     assert results[0].loan.id == results[1].loan.id
     assert results[0].loan == service.loan(results[0].loan.id)
     assert service.line("L0").outstanding == 3_000_000
+    assert_reconciled(service)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"schedule": {"engine": "progressive"}},
+        {"schedule": {"days_in_year": "365"}},
+        {"schedule": {"days_in_year": "actual", "amortizations": ["equal-principal"]}},
+        {
+            "fees": {
+                "upfront": {"kind": "flat", "value": "10"},
+                "per_installment": {"kind": "percent", "value": "1"},
+            }
+        },
+    ],
+    ids=["progressive", "d365", "actual-equal-principal", "fees"],
+)
+def test_product_variants_close_when_the_schedule_is_paid(
+    service: LendingService, changes: dict[str, dict[str, object]]
+) -> None:
+    data = weekly_product().to_dict()
+    data["id"] = "variant"
+    for key, value in changes.items():
+        data[key] = {**data[key], **value}
+    service.register_product(parse_product(data))
+    service.create_line("V", "CV", "100000", "18", date(2030, 1, 1), "variant")
+    loan = service.drawdown("v1", "V", "12345.67", 4).loan
+    for k, row in enumerate(service.installments(loan.id)):
+        advance(service, row["due_day"] - service.business_date().toordinal())
+        due = row["sched_principal"] + row["sched_interest"] + row["sched_fee"]
+        assert (
+            service.repay(loan.id, str(Decimal(due).scaleb(-2)), f"p{k}").paid["credit_balance"]
+            == 0
+        )
+    final = service.loan(loan.id)
+    assert final.status == LoanStatus.CLOSED and final.credit_balance == 0
     assert_reconciled(service)

@@ -60,6 +60,18 @@ def schedule_apr(schedule: Schedule) -> AprResult:
 
 
 _PRICED: dict[tuple[Any, ...], tuple[Schedule, AprResult]] = {}
+#: Fingerprints by product object; the value keeps the object alive so its id is not reused.
+_FINGERPRINTS: dict[int, tuple[Product, str]] = {}
+
+
+def _fingerprint(product: Product) -> str:
+    """The product's content hash, computed once per product object (the memo's key)."""
+    hit = _FINGERPRINTS.get(id(product))
+    if hit is None:
+        if len(_FINGERPRINTS) > 10_000:
+            _FINGERPRINTS.clear()
+        hit = _FINGERPRINTS[id(product)] = (product, product.fingerprint())
+    return hit[1]
 
 
 def price(
@@ -71,7 +83,7 @@ def price(
     amortization: str | None,
 ) -> tuple[Schedule, AprResult]:
     """Schedule and APR of a drawdown (memoised: equal inputs give equal schedules)."""
-    key = (product.id, product.version, rate, amount, installments, on, amortization)
+    key = (_fingerprint(product), rate, amount, installments, on, amortization)
     hit = _PRICED.get(key)
     if hit is not None:
         return hit
