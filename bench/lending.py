@@ -10,7 +10,8 @@
   Each COB step is timed; then the sub-ledger is reconciled with the general ledger.
 
 Figures are medians where repeated; the machine has 2 cores shared with other engineers, so
-they are noisy. Run: `.venv/bin/python -m bench bench.lending`.
+they are noisy. Run: `.venv/bin/python -m bench bench.lending`; with
+PUHUI_BENCH_POSTGRES_URL set, COB also runs on PostgreSQL over PUHUI_BENCH_PG_LOANS loans.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from puhui.lending.chart import Code, TransferCode, account_id, transfer_id
 from puhui.lending.cob import STEPS, run_step
 from puhui.lending.outbox import flush
 from puhui.lending.service import LendingService
+from puhui.lending.store import Db
 from puhui.machine import info
 
 START = date(2026, 1, 15)
 GRID = [str(1000 + 100 * k) for k in range(200)]
 
 
-def _book(directory: Path, name: str) -> LendingService:
-    service = LendingService(f"sqlite:///{directory / name}")
+def _book(directory: Path, name: str, url: str | None = None) -> LendingService:
+    service = LendingService(url or f"sqlite:///{directory / name}")
     service.register_product()
     service.start(START)
     service.fund("CNY", "100000000000", "seed")
@@ -86,11 +88,21 @@ def bench_drawdowns(directory: Path, n: int = 20_000, batch: int = 1_000) -> Non
     service.close()
 
 
+def _columns(db: Db, table: str) -> list[str]:
+    if db.dialect == "sqlite":
+        return [str(r[1]) for r in db.all(f"PRAGMA table_info({table})")]
+    rows = db.all(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+        " AND table_schema = current_schema() ORDER BY ordinal_position",
+        (table,),
+    )
+    return [str(r[0]) for r in rows]
+
+
 def _replicate(service: LendingService, copies: int) -> None:
     """Copy every booked loan (and its installments) `copies` times with fresh ids."""
     db = service.db
-    columns = [str(r[1]) for r in db.all("PRAGMA table_info(lending_loans)")]
-    inst_columns = [str(r[1]) for r in db.all("PRAGMA table_info(lending_installments)")]
+    columns, inst_columns = _columns(db, "lending_loans"), _columns(db, "lending_installments")
     (top,) = db.one("SELECT MAX(id) FROM lending_loans")
     base = int(top)
     pick = {"id": "l.id + m.k * ?", "client_id": "l.client_id || '-' || m.k"}
@@ -126,8 +138,9 @@ def _replicate(service: LendingService, copies: int) -> None:
     )
 
 
-def bench_cob(directory: Path, loans: int) -> None:
-    service = _book(directory, "cob.db")
+def bench_cob(directory: Path, loans: int, url: str | None = None) -> None:
+    service = _book(directory, "cob.db", url)
+    print(f"-- COB on {service.db.dialect}")
     seed = min(loans, 10_000)
     _lines(service, seed // 100)
     rng = random.Random(11)
@@ -191,6 +204,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="puhui-bench-lending-") as tmp:
         bench_drawdowns(Path(tmp))
         bench_cob(Path(tmp), loans)
+    postgres = os.environ.get("PUHUI_BENCH_POSTGRES_URL", "")
+    if postgres:
+        _bench_postgres(postgres, int(os.environ.get("PUHUI_BENCH_PG_LOANS", "100000")))
+
+
+def _bench_postgres(url: str, loans: int) -> None:
+    """The same COB run on PostgreSQL, in a scratch schema dropped afterwards."""
+    import psycopg
+
+    schema = f"bench_lending_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        sep = "&" if "?" in url else "?"
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_cob(Path(tmp), loans, f"{url}{sep}options=-csearch_path%3D{schema}")
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":
