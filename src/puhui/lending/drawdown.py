@@ -10,12 +10,13 @@ id makes the call idempotent: a retry returns the first loan and books nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from puhui.errors import ConflictError, ValidationError
+from puhui.errors import ConflictError, NotFoundError, ValidationError
 from puhui.lending.apr import AprResult, UnitPeriod, irr_apr, schedule_flows
 from puhui.lending.catalog import business_day, load_product
 from puhui.lending.chart import Code, TransferCode, ledger_of, transfer_id
@@ -298,6 +299,10 @@ def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[Drawdown
             raise ValidationError("the business date is not set", field="business_date")
         ids = db.next_ids("lending_loans", len(requests))
         batch = _Batch(db, today)
+        # Lock the lines in one global order, so concurrent batches cannot deadlock.
+        for line_id in sorted({r.line_id for r in requests if isinstance(r.line_id, str)}):
+            with suppress(NotFoundError):
+                batch.line(line_id)
         results = [_book_one(batch, r, ids[k]) for k, r in enumerate(requests)]
         batch.write()
         return results
