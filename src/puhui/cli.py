@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from puhui import __version__
+from puhui.ai.cli import app as ai_app
 from puhui.api.cli import keys_app, serve
 from puhui.ledger.cli import app as ledger_app
 from puhui.lending import cli as lending_cli
@@ -27,6 +28,7 @@ app.add_typer(strategy_app, name="strategy")  # risk: strategies
 app.command("price")(price_command)  # risk: risk-based pricing
 app.command("schedule")(lending_cli.schedule)
 app.command("apr")(lending_cli.apr)
+app.add_typer(ai_app, name="ai")
 app.add_typer(lending_servicing_app, name="lending")  # lending: servicing
 
 

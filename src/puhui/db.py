@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -100,3 +102,110 @@ def connect(url: str | DatabaseUrl) -> Any:
     if parsed.dialect == "sqlite":
         return connect_sqlite(parsed.target)
     return connect_postgres(parsed.target)
+
+
+class Database:
+    """One connection with all-or-nothing transactions, on either backend.
+
+    Modules that keep their own tables (decision audit, API keys, AI call log, lending)
+    share this so that SQL runs the same way on SQLite and PostgreSQL: `?` placeholders,
+    `tx()` for a write transaction (`BEGIN IMMEDIATE` on SQLite, so the write lock is taken
+    before anything is read), `read()` for a consistent snapshot.
+    """
+
+    def __init__(self, url: str | DatabaseUrl) -> None:
+        self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
+        self.dialect: Dialect = self.url.dialect
+        self.conn: Any = connect(self.url)
+        self.for_update = "" if self.dialect == "sqlite" else " FOR UPDATE"
+        self._depth = 0
+
+    def create_tables(self, ddl: str, lock_key: int) -> None:
+        """Run `;`-separated DDL once; `lock_key` serialises concurrent creators on PostgreSQL."""
+        with self.tx():
+            if self.dialect == "postgresql":
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key,))
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+
+    @contextmanager
+    def tx(self) -> Iterator[Database]:
+        """One all-or-nothing write transaction (re-entrant: inner calls join the outer)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        if self.dialect == "sqlite":
+            self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            if self.dialect == "postgresql":
+                self.conn.rollback()
+            else:
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        if self.dialect == "postgresql":
+            self.conn.commit()
+        else:
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """A consistent read (a snapshot on both backends)."""
+        if self._depth:
+            yield self
+            return
+        if self.dialect == "sqlite":
+            self.conn.execute("BEGIN")
+        self._depth = 1
+        try:
+            yield self
+        finally:
+            self._depth = 0
+            if self.dialect == "postgresql":
+                self.conn.rollback()
+            else:
+                self.conn.execute("COMMIT")
+
+    def sql(self, text: str) -> str:
+        """`?` placeholders to the backend's style (and `%` escaped for psycopg)."""
+        if self.dialect == "sqlite":
+            return text
+        return text.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.sql(sql), tuple(params))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.execute(sql, params).fetchall())
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self.conn.executemany(sql, rows)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(self.sql(sql), rows)
+
+    def table_exists(self, name: str) -> bool:
+        if self.dialect == "sqlite":
+            row = self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        else:
+            row = self.one("SELECT to_regclass(?)", (name,))
+            row = row if row and row[0] else None
+        return row is not None
+
+    def close(self) -> None:
+        self.conn.close()

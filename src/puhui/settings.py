@@ -18,6 +18,17 @@ class Settings(BaseSettings):
     money_rate_per_second: float = 200.0
     money_rate_burst: float = 400.0
 
+    # ai: the large model behind the gateway (any OpenAI-compatible server). Empty = none.
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_model: str = ""
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+    llm_backoff_s: float = 0.5
+    llm_fallback_base_url: str = ""
+    llm_fallback_api_key: str = ""
+    llm_fallback_model: str = ""
+
     @classmethod
     def settings_customise_sources(  # type: ignore[no-untyped-def]
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
