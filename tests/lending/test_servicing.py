@@ -149,7 +149,9 @@ def test_partial_prepayment_lowers_later_interest(service: LendingService) -> No
 
 def test_overdue_penalty_buckets_write_off_and_recovery(service: LendingService) -> None:
     loan = service.drawdown("d1", "L0", "3000", 2).loan
-    advance(service, 7 + 3)  # due on day 7, 2 grace days -> overdue from day 10
+    advance(service, 7 + 2)  # due on day 7, 2 grace days: not yet past due on day 9
+    assert (service.loan(loan.id).dpd, service.loan(loan.id).bucket) == (0, "M0")
+    advance(service, 1)  # day 10: past the grace days, DPD counts from the due date
     state = service.loan(loan.id)
     assert state.dpd == 3 and state.bucket == "M1" and state.principal_overdue > 0
     advance(service, 1)
@@ -427,3 +429,26 @@ def test_product_variants_close_when_the_schedule_is_paid(
     final = service.loan(loan.id)
     assert final.status == LoanStatus.CLOSED and final.credit_balance == 0
     assert_reconciled(service)
+
+
+def test_a_crash_before_the_ledger_post_is_repaired_by_the_next_call(
+    service: LendingService,
+) -> None:
+    from puhui.lending import repayment
+
+    loan = service.drawdown("d1", "L0", "1000", 2).loan
+    # The process commits the sub-ledger (and its outbox rows), then dies before posting.
+    repayment.repay(service.db, loan.id, "300", "p1")
+    receivable = service.ledger.lookup_accounts([_principal_account()])[0]
+    assert receivable.debits_posted - receivable.credits_posted == 100_000, "not posted yet"
+    with LendingService(service.db.url.raw) as restarted:
+        restarted.run_cob(restarted.business_date())  # any call flushes the outbox first
+        assert_reconciled(restarted)
+    receivable = service.ledger.lookup_accounts([_principal_account()])[0]
+    assert receivable.debits_posted - receivable.credits_posted == 70_000
+
+
+def _principal_account() -> int:
+    from puhui.lending.chart import Code, account_id
+
+    return account_id(1, Code.PRINCIPAL_RECEIVABLE)

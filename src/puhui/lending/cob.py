@@ -12,7 +12,8 @@ resumes at the first step not done, and running a date again changes nothing):
                  (never more than is still unbilled; the last takes the rest) and the interest
                  accrued in the period, rounded the product's way (the +1 cent of rounding up
                  is accrued at this point, so billed interest matches the schedule's).
-4. `age`       — overdue principal, days past due and the delinquency bucket as of the next date.
+4. `age`       — overdue principal, days past due (counted from the due date once the grace
+                 days have passed, as `delinquency.days_past_due`) and the bucket.
 5. `write_off` — loans at the product's write-off DPD: every receivable to write-off expense.
 6. `advance`   — the business date moves to the next date.
 
@@ -172,8 +173,9 @@ def _age(db: Db, day: date) -> StepResult:
         " COALESCE(SUM(i.principal_billed - i.principal_paid), 0) FROM lending_installments AS i"
         " WHERE i.loan_id = lending_loans.id AND i.billed = 1"
         " AND i.due_day + lending_loans.grace_days < ?),"
-        f" dpd = ? - oldest_due_day WHERE {cond}",
-        (n, n, n),
+        " dpd = CASE WHEN ? - oldest_due_day > grace_days THEN ? - oldest_due_day ELSE 0 END"
+        f" WHERE {cond}",
+        (n, n, n, n),
     )
     touched = max(int(cursor.rowcount or 0), 0)
     products = db.all(

@@ -16,6 +16,7 @@ from typing import Any
 
 from puhui.errors import NotFoundError
 from puhui.lending.catalog import load_product
+from puhui.lending.delinquency import days_past_due
 from puhui.lending.store import Db
 from puhui.money import Money
 
@@ -169,7 +170,7 @@ class LoanRow:
             "recovered": f(self.recovered),
             "payoff_today": f(self.total_due_now),
             "dpd": self.dpd,
-            "overdue": self.dpd > self.grace_days,
+            "overdue": self.dpd > 0,
             "bucket": self.bucket,
             "closed": None
             if self.closed_day is None
@@ -217,10 +218,8 @@ def refresh_delinquency(db: Db, loan: LoanRow, today: int) -> None:
         (loan.id, loan.grace_days, today),
     )
     loan.principal_overdue = int(overdue) if loan.status == LoanStatus.ACTIVE else 0
-    if loan.oldest_due_day is not None and loan.oldest_due_day < today:
-        loan.dpd = today - loan.oldest_due_day
-    else:
-        loan.dpd = 0
+    oldest = None if loan.oldest_due_day is None else date.fromordinal(loan.oldest_due_day)
+    loan.dpd = days_past_due(oldest, date.fromordinal(today), loan.grace_days)
     product = load_product(db, loan.product_id, loan.product_version)
     loan.bucket = product.delinquency.bucket_for(loan.dpd)
     if loan.status == LoanStatus.ACTIVE and loan.total_due_now == 0:
