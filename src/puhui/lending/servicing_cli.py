@@ -16,6 +16,7 @@ import typer
 from rich.progress import Progress
 
 from puhui.errors import PuhuiError, ValidationError
+from puhui.lending import catalog
 from puhui.lending.cob import STEPS
 from puhui.lending.products import load_product
 from puhui.lending.service import LendingService
@@ -88,6 +89,25 @@ def start(
         {"business_date": first, "product": f"{pid}@{version}", "fingerprint": fingerprint},
         json_output,
     )
+
+
+@app.command("product")
+@_friendly
+def product_register(
+    product_file: Path | None = typer.Option(
+        None, "--file", help="Product TOML (default: shipped)."
+    ),
+    json_output: bool = JSON,
+) -> None:
+    """Register a product version (same id@version with other content is refused) 登记产品."""
+    with _service() as s:
+        product = load_product(product_file) if product_file else None
+        s.register_product(product)
+        rows = catalog.list_products(s.db)
+    if json_output:
+        print_json([{"id": i, "version": v, "fingerprint": f} for i, v, f in rows])
+    else:
+        print_table("Products / 产品", ["id", "version", "fingerprint"], [list(r) for r in rows])
 
 
 @app.command()
