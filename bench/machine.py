@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from puhui.machine import info
+from puhui.machine import info, load
+
+__all__ = ["info", "load", "main"]
 
 
 def main() -> None:

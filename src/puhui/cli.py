@@ -11,7 +11,9 @@ from puhui.ledger.cli import app as ledger_app
 from puhui.lending import cli as lending_cli
 from puhui.lending.servicing_cli import app as lending_servicing_app
 from puhui.output import print_json
+from puhui.population.cli import app as population_app
 from puhui.risk.cli import policy_app, price_command, strategy_app
+from puhui.risk.model_cli import app as model_app
 
 app = typer.Typer(
     name="puhui",
@@ -29,6 +31,8 @@ app.command("price")(price_command)  # risk: risk-based pricing
 app.command("schedule")(lending_cli.schedule)
 app.command("apr")(lending_cli.apr)
 app.add_typer(ai_app, name="ai")
+app.add_typer(population_app, name="population")
+app.add_typer(model_app, name="model")
 app.add_typer(lending_servicing_app, name="lending")  # lending: servicing
 
 

@@ -18,6 +18,15 @@ def info() -> dict[str, str | int | None]:
     }
 
 
+def load() -> str:
+    """1/5/15-minute load averages: on a shared machine they say how noisy a figure is."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:

@@ -93,7 +93,7 @@ CUSTOMER_FIELDS: dict[str, FieldKind] = {
     "customer_id": FieldKind.STR,
     "age": FieldKind.INT,
     "blacklisted": FieldKind.BOOL,
-    "identity_match": FieldKind.BOOL,
+    "identity_match": FieldKind.FLOAT,  # face / ID-document match score, 0-1
     "inquiries_30d": FieldKind.INT,
     "inquiries_90d": FieldKind.INT,
     "overdue_elsewhere": FieldKind.BOOL,
