@@ -8,11 +8,7 @@ PostgreSQL relies on row locks (`SELECT ... FOR UPDATE`, see `Db.for_update`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
-
-from puhui.db import DatabaseUrl, connect, parse_database_url
+from puhui.db import Database, DatabaseUrl
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS lending_products (
@@ -132,91 +128,19 @@ CREATE TABLE IF NOT EXISTS lending_cob_steps (
 """
 
 
-class Db:
-    """A connection to the lending tables on SQLite or PostgreSQL."""
+class Db(Database):
+    """The shared `Database` with the lending tables created on open."""
 
     def __init__(self, url: str | DatabaseUrl) -> None:
-        self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-        self.dialect = self.url.dialect
-        self.conn: Any = connect(self.url)
-        self.for_update = "" if self.dialect == "sqlite" else " FOR UPDATE"
-        self._depth = 0
+        super().__init__(url)
         self.create_schema()
 
     def create_schema(self) -> None:
         id_type = "INTEGER" if self.dialect == "sqlite" else "BIGSERIAL"
-        with self.tx():
-            if self.dialect == "postgresql":
-                # Serialise concurrent schema creation in fresh databases.
-                self.conn.execute("SELECT pg_advisory_xact_lock(7345001)")
-            # PostgreSQL: COB rewrites every loan row daily; free space in each page lets it
-            # update in place (HOT: no indexed column changes), instead of bloating the heap.
-            storage = "" if self.dialect == "sqlite" else " WITH (fillfactor = 50)"
-            ddl = _TABLES.format(id_type=id_type, loan_storage=storage)
-            for statement in ddl.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
-
-    @contextmanager
-    def tx(self) -> Iterator[Db]:
-        """One all-or-nothing write transaction (re-entrant: inner calls join the outer)."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self
-            finally:
-                self._depth -= 1
-            return
-        if self.dialect == "sqlite":
-            self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self
-        except BaseException:
-            self._depth = 0
-            self.conn.rollback() if self.dialect == "postgresql" else self.conn.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self.conn.commit() if self.dialect == "postgresql" else self.conn.execute("COMMIT")
-
-    @contextmanager
-    def read(self) -> Iterator[Db]:
-        """A consistent read (a snapshot on both backends)."""
-        if self._depth:
-            yield self
-            return
-        if self.dialect == "sqlite":
-            self.conn.execute("BEGIN")
-        self._depth = 1
-        try:
-            yield self
-        finally:
-            self._depth = 0
-            self.conn.rollback() if self.dialect == "postgresql" else self.conn.execute("COMMIT")
-
-    def sql(self, text: str) -> str:
-        """`?` placeholders to the backend's style (and `%` escaped for psycopg)."""
-        if self.dialect == "sqlite":
-            return text
-        return text.replace("%", "%%").replace("?", "%s")
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(self.sql(sql), tuple(params))
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.execute(sql, params).fetchone()
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return list(self.execute(sql, params).fetchall())
-
-    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self.dialect == "sqlite":
-            self.conn.executemany(sql, rows)
-        else:
-            with self.conn.cursor() as cur:
-                cur.executemany(self.sql(sql), rows)
+        # PostgreSQL: COB rewrites every loan row daily; free space in each page lets it
+        # update in place (HOT: no indexed column changes), instead of bloating the heap.
+        storage = "" if self.dialect == "sqlite" else " WITH (fillfactor = 50)"
+        self.create_tables(_TABLES.format(id_type=id_type, loan_storage=storage), 7345001)
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """`count` fresh ids for `table` (call inside a transaction)."""
@@ -230,6 +154,3 @@ class Db:
             (count,),
         )
         return [int(r[0]) for r in rows]
-
-    def close(self) -> None:
-        self.conn.close()
