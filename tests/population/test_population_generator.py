@@ -78,6 +78,13 @@ def test_ranges_and_orderings(population: pl.DataFrame) -> None:
         assert column.min() > 0 and column.max() < 1, name  # type: ignore[operator]
 
 
+def test_income_band_is_the_band_of_monthly_income(population: pl.DataFrame) -> None:
+    edges = [3_000, 5_000, 8_000, 12_000, 20_000]
+    band = np.searchsorted(edges, population["monthly_income"].to_numpy(), side="right")
+    labels = population["income_band"].to_physical().to_numpy()
+    assert np.array_equal(band, labels)
+
+
 def test_true_pd_ranks_defaults_and_risk_rises_with_inquiries(population: pl.DataFrame) -> None:
     bad = population["defaulted"].to_numpy()
     assert roc_auc_score(bad, population["true_pd"].to_numpy()) > 0.75
