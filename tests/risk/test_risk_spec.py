@@ -122,3 +122,10 @@ def test_row_and_batch_encodings_agree(index: int) -> None:
     row = POPULATION.row(index, named=True)
     batch = POP_SPEC.encode_frame(POPULATION.slice(index, 1))
     assert np.array_equal(POP_SPEC.encode_row(row), batch, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [pl.String, pl.Float64])
+def test_a_column_without_values_is_refused_at_training(dtype: type[pl.DataType]) -> None:
+    frame = TRAIN.with_columns(pl.Series("empty", [None] * TRAIN.height, dtype=dtype))
+    error = _error(lambda: FeatureSpec.infer(frame))
+    assert error.field == "empty"

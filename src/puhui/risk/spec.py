@@ -157,6 +157,8 @@ class FeatureSpec:
                 )
             elif column.dtype in (pl.String, pl.Categorical) or isinstance(column.dtype, pl.Enum):
                 categories = column.cast(pl.String).drop_nulls().unique().sort().to_list()
+                if not categories:
+                    raise ValidationError(f"field '{name}' has no values", field=name)
                 features.append(
                     Feature(
                         name=name,
