@@ -287,6 +287,9 @@ def save_model(model: RiskModel, directory: Path) -> None:
     files = model_files(model)
     for name, data in files.items():
         (directory / name).write_bytes(data)
+    stale = directory / LIGHTGBM_FILE
+    if LIGHTGBM_FILE not in files and stale.exists():
+        stale.unlink()  # left by an earlier LightGBM model in the same directory
     head = _head(model)
     head["version"] = model.version
     head["feature_names"] = model.feature_names
