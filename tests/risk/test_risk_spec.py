@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import polars as pl
@@ -55,6 +56,9 @@ def test_spec_round_trips_through_json_dict() -> None:
 
 def test_row_encoding() -> None:
     assert SPEC.encode_row(ROW).tolist() == [[4000.0, 0.3, 0.0, 1.0]]
+    # Amounts may arrive as Decimal (money is never a float upstream).
+    with_decimal = {**ROW, "income": Decimal("4000.50")}
+    assert SPEC.encode_row(with_decimal)[0, 0] == 4000.5
 
 
 def test_missing_field_is_named() -> None:

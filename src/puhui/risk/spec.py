@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -295,7 +296,7 @@ def _encode_value(feature: Feature, value: object, codes: Mapping[str, float]) -
             field=feature.name,
             code="wrong_type",
         )
-    if isinstance(value, bool | int | float | np.integer | np.floating):
+    if isinstance(value, bool | int | float | Decimal | np.integer | np.floating):
         number = float(value)
     else:
         raise ValidationError(
