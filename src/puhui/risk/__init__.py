@@ -1,26 +1,32 @@
-"""Risk models: feature spec, WOE scorecard and LightGBM, calibration, metrics, reason codes.
+"""Risk decisioning: PD models, pricing, limits, policy rules and strategies.
 
-model = load_model(directory)        # checks every file's SHA-256
-model.predict_pd(frame_or_row)       # calibrated PD per row (polars frame or one dict)
-model.score_points(pd)               # points: 600 at 50:1 good:bad odds, PDO 20 (default)
-model.explain(frame_or_row, top=4)   # reasons: feature, direction, contribution, zh, en
-model.feature_spec.encode_row(row)   # the checks alone (ValidationError names the field)
+The model API is re-exported lazily so that importing the light policy and pricing modules
+does not load LightGBM and optbinning.
 """
 
-from puhui.risk.model import PointsScale, RiskModel, load_model, save_model
-from puhui.risk.reasons import Reason
-from puhui.risk.spec import Feature, FeatureSpec
-from puhui.risk.training import TrainConfig, TrainResult, train_model
+from __future__ import annotations
 
-__all__ = [
-    "Feature",
-    "FeatureSpec",
-    "PointsScale",
-    "Reason",
-    "RiskModel",
-    "TrainConfig",
-    "TrainResult",
-    "load_model",
-    "save_model",
-    "train_model",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "PointsScale": "puhui.risk.model",
+    "RiskModel": "puhui.risk.model",
+    "load_model": "puhui.risk.model",
+    "save_model": "puhui.risk.model",
+    "Reason": "puhui.risk.reasons",
+    "Feature": "puhui.risk.spec",
+    "FeatureSpec": "puhui.risk.spec",
+    "TrainConfig": "puhui.risk.training",
+    "TrainResult": "puhui.risk.training",
+    "train_model": "puhui.risk.training",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'puhui.risk' has no attribute {name!r}")
+    return getattr(import_module(module), name)
