@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.risk_scoring",
     "bench.risk_policy",
     "bench.ai",
+    "bench.lending",
     "bench.console",
 ]
 

@@ -9,6 +9,7 @@ from puhui.ai.cli import app as ai_app
 from puhui.api.cli import keys_app, serve
 from puhui.ledger.cli import app as ledger_app
 from puhui.lending import cli as lending_cli
+from puhui.lending.servicing_cli import app as lending_servicing_app
 from puhui.output import print_json
 from puhui.population.cli import app as population_app
 from puhui.risk.cli import policy_app, price_command, strategy_app
@@ -32,6 +33,7 @@ app.command("apr")(lending_cli.apr)
 app.add_typer(ai_app, name="ai")
 app.add_typer(population_app, name="population")
 app.add_typer(model_app, name="model")
+app.add_typer(lending_servicing_app, name="lending")  # lending: servicing
 
 
 @app.command()

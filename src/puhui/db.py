@@ -116,7 +116,13 @@ class Database:
     def __init__(self, url: str | DatabaseUrl) -> None:
         self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
         self.dialect: Dialect = self.url.dialect
-        self.conn: Any = connect(self.url)
+        if self.dialect == "sqlite":
+            self.conn: Any = connect_sqlite(self.url.target)
+        else:
+            # Autocommit outside `tx()`/`read()`: a stray read never holds a transaction open.
+            import psycopg
+
+            self.conn = psycopg.connect(self.url.target, autocommit=True)
         self.for_update = "" if self.dialect == "sqlite" else " FOR UPDATE"
         self._depth = 0
 
@@ -139,23 +145,24 @@ class Database:
             finally:
                 self._depth -= 1
             return
-        if self.dialect == "sqlite":
-            self.conn.execute("BEGIN IMMEDIATE")
+        if self.dialect == "postgresql":
+            self._depth = 1
+            try:
+                with self.conn.transaction():
+                    yield self
+            finally:
+                self._depth = 0
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         try:
             yield self
         except BaseException:
             self._depth = 0
-            if self.dialect == "postgresql":
-                self.conn.rollback()
-            else:
-                self.conn.execute("ROLLBACK")
+            self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
-        if self.dialect == "postgresql":
-            self.conn.commit()
-        else:
-            self.conn.execute("COMMIT")
+        self.conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[Database]:
@@ -163,17 +170,19 @@ class Database:
         if self._depth:
             yield self
             return
-        if self.dialect == "sqlite":
-            self.conn.execute("BEGIN")
         self._depth = 1
         try:
-            yield self
+            if self.dialect == "postgresql":
+                with self.conn.transaction(force_rollback=True):
+                    yield self
+            else:
+                self.conn.execute("BEGIN")
+                try:
+                    yield self
+                finally:
+                    self.conn.execute("COMMIT")
         finally:
             self._depth = 0
-            if self.dialect == "postgresql":
-                self.conn.rollback()
-            else:
-                self.conn.execute("COMMIT")
 
     def sql(self, text: str) -> str:
         """`?` placeholders to the backend's style (and `%` escaped for psycopg)."""

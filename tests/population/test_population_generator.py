@@ -35,6 +35,19 @@ def test_same_seed_same_rows_and_other_seed_other_rows() -> None:
     assert not a.drop("customer_id").equals(c.drop("customer_id"))
 
 
+@settings(max_examples=8, deadline=None)
+@given(
+    m=st.integers(1, 4_000),
+    extra=st.integers(0, 140_000),
+    chunk=st.integers(500, 200_000),
+)
+def test_a_row_depends_only_on_seed_and_position(m: int, extra: int, chunk: int) -> None:
+    # The first m rows of any larger population, in any chunk size, are the population of m.
+    small = generate_population(PopulationConfig(n=m, seed=8))
+    large = generate_population(PopulationConfig(n=m + extra, seed=8, chunk_size=chunk))
+    assert large.head(m).equals(small)
+
+
 def test_bad_rate_near_the_default_target(population: pl.DataFrame) -> None:
     # 100k Bernoulli draws at 3%: standard error 0.00054, and the intercept is solved on
     # another draw; 0.0025 is about four standard errors.
@@ -76,6 +89,13 @@ def test_ranges_and_orderings(population: pl.DataFrame) -> None:
     for name in ("true_pd", "drawdown_propensity", "early_repay_prob", "late_payment_prob"):
         column = population[name]
         assert column.min() > 0 and column.max() < 1, name  # type: ignore[operator]
+
+
+def test_income_band_is_the_band_of_monthly_income(population: pl.DataFrame) -> None:
+    edges = [3_000, 5_000, 8_000, 12_000, 20_000]
+    band = np.searchsorted(edges, population["monthly_income"].to_numpy(), side="right")
+    labels = population["income_band"].to_physical().to_numpy()
+    assert np.array_equal(band, labels)
 
 
 def test_true_pd_ranks_defaults_and_risk_rises_with_inquiries(population: pl.DataFrame) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from puhui.population import NON_FEATURES, PopulationConfig, generate_population
@@ -90,3 +92,21 @@ def test_reason_columns_match_explain(model: RiskModel, population: pl.DataFrame
                 assert columns[f"reason_{slot + 1}_en"][i] == reasons[slot].text_en
             else:
                 assert code is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(index=st.integers(0, 1_999), rise=st.integers(1, 12))
+def test_pd_never_falls_when_inquiries_rise(
+    model: RiskModel, population: pl.DataFrame, index: int, rise: int
+) -> None:
+    # Binning finds rising trends for both inquiry counts; LightGBM gets them as monotone
+    # constraints and the scorecard's WOE is monotone in them, so PD cannot fall.
+    for name in ("inquiries_30d", "inquiries_90d"):
+        assert model.binning.bins[model.feature_names.index(name)].trend == 1
+    row = _test(population).drop(list(NON_FEATURES)).row(index, named=True)
+    raised = {
+        **row,
+        "inquiries_30d": row["inquiries_30d"] + rise,
+        "inquiries_90d": row["inquiries_90d"] + rise,
+    }
+    assert model.predict_pd(raised)[0] >= model.predict_pd(row)[0] - 1e-12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import polars as pl
@@ -55,6 +56,9 @@ def test_spec_round_trips_through_json_dict() -> None:
 
 def test_row_encoding() -> None:
     assert SPEC.encode_row(ROW).tolist() == [[4000.0, 0.3, 0.0, 1.0]]
+    # Amounts may arrive as Decimal (money is never a float upstream).
+    with_decimal = {**ROW, "income": Decimal("4000.50")}
+    assert SPEC.encode_row(with_decimal)[0, 0] == 4000.5
 
 
 def test_missing_field_is_named() -> None:
@@ -122,3 +126,10 @@ def test_row_and_batch_encodings_agree(index: int) -> None:
     row = POPULATION.row(index, named=True)
     batch = POP_SPEC.encode_frame(POPULATION.slice(index, 1))
     assert np.array_equal(POP_SPEC.encode_row(row), batch, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [pl.String, pl.Float64])
+def test_a_column_without_values_is_refused_at_training(dtype: type[pl.DataType]) -> None:
+    frame = TRAIN.with_columns(pl.Series("empty", [None] * TRAIN.height, dtype=dtype))
+    error = _error(lambda: FeatureSpec.infer(frame))
+    assert error.field == "empty"

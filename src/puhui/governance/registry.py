@@ -132,7 +132,7 @@ def register_strategy(db: Database, strategy: Strategy) -> str:
             db.execute(
                 "INSERT INTO governance_strategies (version, name, registered_at, data_json) "
                 "VALUES (?, ?, ?, ?)",
-                (version, strategy.name, _now(), json.dumps(strategy.to_data())),
+                (version, strategy.name, _now(), json.dumps(strategy.to_data(), default=str)),
             )
     return version
 

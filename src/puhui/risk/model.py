@@ -3,6 +3,12 @@
 `load_model(dir)` reads a model directory written by `save_model`: every file is JSON or
 LightGBM's text format (no pickle), and each file's SHA-256 is checked against `model.json`.
 The version is a hash of the model's content, so the same model always has the same version.
+
+    model = load_model(directory)        # checks every file's SHA-256
+    model.predict_pd(frame_or_row)       # calibrated PD per row (polars frame or one dict)
+    model.score_points(pd)               # points: 600 at 50:1 good:bad odds, PDO 20 (default)
+    model.explain(frame_or_row, top=4)   # reasons: feature, direction, contribution, zh, en
+    model.feature_spec.encode_row(row)   # the checks alone (ValidationError names the field)
 """
 
 from __future__ import annotations
@@ -287,6 +293,9 @@ def save_model(model: RiskModel, directory: Path) -> None:
     files = model_files(model)
     for name, data in files.items():
         (directory / name).write_bytes(data)
+    stale = directory / LIGHTGBM_FILE
+    if LIGHTGBM_FILE not in files and stale.exists():
+        stale.unlink()  # left by an earlier LightGBM model in the same directory
     head = _head(model)
     head["version"] = model.version
     head["feature_names"] = model.feature_names

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -157,6 +158,8 @@ class FeatureSpec:
                 )
             elif column.dtype in (pl.String, pl.Categorical) or isinstance(column.dtype, pl.Enum):
                 categories = column.cast(pl.String).drop_nulls().unique().sort().to_list()
+                if not categories:
+                    raise ValidationError(f"field '{name}' has no values", field=name)
                 features.append(
                     Feature(
                         name=name,
@@ -202,6 +205,7 @@ class FeatureSpec:
     def encode_row(self, row: Mapping[str, object], *, allow_extra: bool = False) -> np.ndarray:
         """Check one customer's fields and encode them to a (1, features) float64 matrix."""
         if not allow_extra and len(row) != len(self.features):
+            # Equal sizes with every feature present (checked below) leave no room for extras.
             self.check_columns(list(row), allow_extra=False)
         values = []
         for feature in self.features:
@@ -210,8 +214,6 @@ class FeatureSpec:
                     f"missing field '{feature.name}'", field=feature.name, code="missing_field"
                 )
             values.append(_encode_value(feature, row[feature.name], self._codes[feature.name]))
-        if not allow_extra:
-            self.check_columns(list(row), allow_extra=False)
         return np.array([values], dtype=np.float64)
 
 
@@ -294,7 +296,7 @@ def _encode_value(feature: Feature, value: object, codes: Mapping[str, float]) -
             field=feature.name,
             code="wrong_type",
         )
-    if isinstance(value, bool | int | float | np.integer | np.floating):
+    if isinstance(value, bool | int | float | Decimal | np.integer | np.floating):
         number = float(value)
     else:
         raise ValidationError(

@@ -180,7 +180,7 @@ def train_model(
         },
         "iv": final_binning.iv(),
         "monotone": {b.name: b.trend for b in final_binning.bins if b.trend},
-        "gbdt_rounds": final_rounds,
+        "gbdt_rounds": final_rounds if chosen == "gbdt" else None,
         "points_scale": config.scale.to_dict(),
         "protected_like_features": [
             name for name in spec.names if any(h in name.lower() for h in PROTECTED_HINTS)

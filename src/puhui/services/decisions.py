@@ -1,0 +1,140 @@
+"""Decide, grant and audit in one transaction; replay a logged decision exactly.
+
+`DecisionService.decide` is idempotent by application id: a repeated application returns the
+decision already logged and changes nothing. The audit row and the decision's effect (the
+credit line an approval grants) commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from puhui.db import Database
+from puhui.errors import ValidationError
+from puhui.governance import audit
+from puhui.governance.audit import AuditEntry
+from puhui.governance.registry import (
+    create_registry_tables,
+    load_strategy_version,
+    materialise_model,
+)
+from puhui.risk.decide import Decider, DecisionResult
+from puhui.risk.model import RiskModel, load_model
+
+#: Grants the effect of an approval inside the caller's transaction; returns the line id.
+GrantLine = Callable[[Database, DecisionResult, str], str]
+
+
+@dataclass(frozen=True)
+class Replay:
+    decision_id: str
+    matches: bool
+    original: Mapping[str, Any]
+    replayed: Mapping[str, Any]
+    differences: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id,
+            "matches": self.matches,
+            "differences": self.differences,
+            "original": dict(self.original),
+            "replayed": dict(self.replayed),
+        }
+
+
+class DecisionService:
+    def __init__(
+        self,
+        db: Database,
+        decider: Decider,
+        *,
+        grant_line: GrantLine | None = None,
+        model_cache: str | Path = "./puhui-data/models",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.decider = decider
+        self.grant_line = grant_line
+        self.model_cache = Path(model_cache)
+        self.clock = clock
+        audit.create_audit_tables(db)
+        create_registry_tables(db)
+        self._models: dict[str, RiskModel] = {decider.model.version: decider.model}
+
+    def decide(
+        self, fields: Mapping[str, Any], application_id: str | None = None, *, grant: bool = True
+    ) -> AuditEntry:
+        """Decide one application, grant its line if approved, and log it — atomically."""
+        if application_id is not None and (
+            not isinstance(application_id, str) or not 0 < len(application_id) <= 128
+        ):
+            raise ValidationError("application_id must be 1-128 characters", field="application_id")
+        result = self.decider.decide(fields, application_id)
+        with self.db.tx():
+            existing = audit.by_application(self.db, result.application_id)
+            if existing is not None:
+                return existing
+            decision_id = uuid.uuid4().hex
+            line_id = None
+            if grant and result.outcome == "approve" and self.grant_line is not None:
+                line_id = self.grant_line(self.db, result, decision_id)
+            entry = entry_for(result, decision_id, self.clock(), line_id)
+            audit.record(self.db, entry)
+        return entry
+
+    def _model(self, version: str) -> RiskModel:
+        model = self._models.get(version)
+        if model is None:
+            model = load_model(materialise_model(self.db, version, self.model_cache))
+            self._models[version] = model
+        return model
+
+    def replay(self, decision_id: str) -> Replay:
+        """Re-run a logged decision with its own strategy and model versions."""
+        entry = audit.get(self.db, decision_id)
+        strategy = load_strategy_version(self.db, entry.strategy_version)
+        model = self._model(entry.model_version)
+        decider = Decider.single(model, strategy, currency=entry.currency)
+        again = decider.decide(entry.features, entry.application_id).outputs()
+        # An experiment's arm is the live routing, not part of what a strategy computes.
+        original = dict(entry.outputs)
+        for key in ("arm", "shadow"):
+            again[key] = original.get(key)
+        differences = sorted(
+            k for k in original.keys() | again.keys() if original.get(k) != again.get(k)
+        )
+        return Replay(decision_id, not differences, original, again, differences)
+
+
+def entry_for(
+    result: DecisionResult, decision_id: str, when: datetime, line_id: str | None
+) -> AuditEntry:
+    outputs = result.outputs()
+    return AuditEntry(
+        decision_id=decision_id,
+        application_id=result.application_id,
+        customer_id=result.customer_id,
+        decided_at=when.isoformat(timespec="microseconds"),
+        inputs_sha256=result.inputs_sha256,
+        features=result.features,
+        strategy_version=result.strategy_version,
+        model_version=result.model_version,
+        arm=result.arm,
+        outcome=result.outcome,
+        pd=result.pd,
+        score=result.score,
+        limit_minor=result.limit_minor,
+        apr=str(result.apr) if result.apr is not None else None,
+        currency=result.currency,
+        rules_fired=list(result.rules_fired),
+        reasons=[dict(r) for r in result.reasons],
+        outputs=outputs,
+        shadow=result.shadow,
+        line_id=line_id,
+    )
