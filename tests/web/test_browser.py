@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.api.conftest import Server, start_server
 
-from .seed import seed_decisions, seed_ledger, seed_model
+from .bank import Bank, seed_bank
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -40,11 +40,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def seeded(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
-    seed_ledger(sqlite_url)
-    seed_decisions(sqlite_url)
-    seed_model(sqlite_url, tmp_path / "model")
-    yield from start_server(sqlite_url, tmp_path)
+def seeded(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Server, Bank]]:
+    bank = seed_bank(sqlite_url, tmp_path)
+    for server in start_server(sqlite_url, tmp_path):
+        yield server, bank
 
 
 def _shot(page: Page, name: str) -> None:
@@ -68,30 +67,30 @@ def _canvas_drawn(page: Page, box_id: str) -> bool:
     )
 
 
-def test_console_in_a_browser(browser: Browser, seeded: Server) -> None:
+def test_console_in_a_browser(browser: Browser, seeded: tuple[Server, Bank]) -> None:
+    server, bank = seeded
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     outside: list[str] = []
     page.on(
-        "request",
-        lambda r: None if r.url.startswith(seeded.base_url) else outside.append(r.url),
+        "request", lambda r: None if r.url.startswith(server.base_url) else outside.append(r.url)
     )
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
 
-    page.goto(seeded.base_url + "/")
+    page.goto(server.base_url + "/")
     assert page.url.endswith("/console/login?next=%2Fconsole")
-    page.fill("#api_key", seeded.keys["operator"])
+    page.fill("#api_key", server.keys["operator"])
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
 
     # dashboard, in Chinese (the browser asks for zh-CN)
     assert page.locator("h1").inner_text() == "业务总览"
-    assert page.locator("#tile-customers").inner_text() == "12"
+    assert page.locator("#tile-customers").inner_text() == str(len(set(bank.customers)))
     assert "总账借贷平衡" in page.locator(".banner").inner_text()
-    assert page.get_attribute("#chart-decisions-box", "data-rendered") == "true"
-    assert _canvas_drawn(page, "chart-decisions-box")
-    assert _canvas_drawn(page, "chart-volume-box")
+    for chart in ("chart-dpd", "chart-vintage", "chart-decisions", "chart-volume"):
+        assert page.get_attribute(f"#{chart}-box", "data-rendered") == "true", chart
+        assert _canvas_drawn(page, f"{chart}-box"), chart
     _shot(page, "dashboard-zh")
 
     # switch language: remembered on the next page
@@ -100,35 +99,36 @@ def test_console_in_a_browser(browser: Browser, seeded: Server) -> None:
     assert page.locator("h1").inner_text() == "Business overview"
     _shot(page, "dashboard-en")
 
-    # a decision with its reason codes and APR disclosure
-    page.goto(seeded.base_url + "/console/decisions/dec-0003")
-    assert page.locator("h1").inner_text().startswith("Decision")
-    assert "Credit risk assessment needs manual review" in page.content()
-    assert page.locator(".pill.refer").first.inner_text() == "Referred"
-    assert "Cost of funds" in page.locator("table.compact").first.inner_text()
+    # a loan that fell behind: schedule, APR disclosure, and the decision that granted its line
+    late = bank.late_loans[0]
+    page.goto(f"{server.base_url}/console/loans/{late}")
+    assert page.locator("h1").inner_text() == f"Loan {late}"
+    assert page.locator("table").first.locator("tbody tr").count() == 5  # five installments
+    apr = page.locator(".apr").inner_text()
+    assert "Effective APR (IRR)" in apr and "%" in apr
+    assert "Approved" in page.content() and "Reason codes" in page.content()
+    _shot(page, "loan-en")
+
+    # the decision audit, then one decision with its reason codes and APR components
+    page.goto(server.base_url + "/console/decisions?outcome=decline")
+    rows = page.locator("tbody tr")
+    assert rows.count() == list(bank.decisions.values()).count("decline")
+    rows.first.locator("a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".pill.decline").first.inner_text() == "Declined"
+    assert page.locator("table.reasons tbody tr").count() >= 1
     _shot(page, "decision-en")
 
-    # the customer behind it, then (TODO(lending-servicing)) the loan page: until loans are
-    # on main the customer has decisions and no loans, and a loan id is a 404 page
-    page.click("a[href='/console/customers/cust-1003']")
-    assert "cust-1003" in page.locator("h1").inner_text()
-    assert page.locator("table").count() >= 1
-    _shot(page, "customer-en")
-    response = page.goto(seeded.base_url + "/console/loans/1")
-    assert response is not None and response.status == 404
-    assert "We could not find that record" in page.content()
-
     # the model: metrics, calibration chart, model card
-    page.goto(seeded.base_url + "/console/models")
-    page.click("a[href^='/console/models/']")
+    page.goto(f"{server.base_url}/console/models/{bank.model_version}")
     page.wait_for_load_state("networkidle")
     assert _canvas_drawn(page, "chart-calibration-box")
     assert "Intended use" in page.locator("article.markdown").inner_text()
     _shot(page, "model-en")
 
-    # the ledger
-    page.goto(seeded.base_url + "/console/ledger?lang=zh")
-    assert "1,011,004.92 CNY" in page.locator("#trial-balance").inner_text()
+    # the ledger, in Chinese again
+    page.goto(server.base_url + "/console/ledger?lang=zh")
+    assert "是" in page.locator("#trial-balance tbody").inner_text()  # balanced
     _shot(page, "ledger-zh")
 
     # sign out
