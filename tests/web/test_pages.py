@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.api.conftest import Server
+from tests.api.conftest import Server, start_server
 
+from .bank import seed_bank
 from .conftest import external_references, sign_in
 from .seed import MODEL_VERSION
 
@@ -156,3 +159,30 @@ def test_static_assets_are_served_locally(empty_console: Server) -> None:
 
 def httpx_client(server: Server):  # type: ignore[no-untyped-def]
     return server.client(None)
+
+
+def test_a_running_bank_on_both_backends(database_url: str, tmp_path: Path) -> None:
+    """Lines, loans and COB from the lending service; decisions from the decision service."""
+    bank = seed_bank(database_url, tmp_path)
+    for server in start_server(database_url, tmp_path):
+        with sign_in(server, "agent") as c:
+            dash = c.get("/console?lang=en").text
+            assert f'id="tile-customers">{len(set(bank.customers))}<' in dash
+            for chart in ("chart-dpd", "chart-vintage", "chart-decisions"):
+                assert f'data-option="{chart}"' in dash, chart
+            assert "M3" in dash  # the late payers reached 61-90 days past due
+            late = c.get(f"/console/loans/{bank.late_loans[0]}?lang=en")
+            assert late.status_code == 200 and "Effective APR (IRR)" in late.text
+            assert late.text.count("<td>2026-0") >= 5  # five due dates in the schedule
+            assert "Credit decision" in late.text and "Approved" in late.text
+            good = c.get(f"/console/loans/{bank.loans[1]}?lang=zh").text
+            assert "交易流水" in good and "暂无数据" not in good.split("交易流水")[1][:400]
+            owner = bank.customers[0]
+            page = c.get(f"/console/customers/{owner}?lang=en").text
+            assert owner in page and "Credit lines" in page
+            assert external_references(dash + late.text + page) == []
+        with sign_in(server, "risk_analyst") as c:
+            html = c.get("/console/decisions?lang=en").text
+            assert all(customer not in html for customer in bank.customers)
+            model = c.get(f"/console/models/{bank.model_version}?lang=en").text
+            assert 'data-option="chart-calibration"' in model and "Intended use" in model

@@ -52,7 +52,7 @@ def vintage_curves(curves: Mapping[str, Sequence[tuple[int, float]]], t: T) -> O
             {
                 "type": "line",
                 "name": month,
-                "data": [round(share, 4) for _, share in points],
+                "data": [round(share * 100, 2) for _, share in points],
                 "showSymbol": True,
             }
             for month, points in curves.items()

@@ -112,6 +112,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "loan.maturity": ("到期日", "Maturity"),
     "loan.term": ("期数", "Installments"),
     "loan.dpd": ("逾期天数", "Days past due"),
+    "loan.decision": ("授信决策", "Credit decision"),
     "loan.schedule": ("还款计划", "Repayment schedule"),
     "loan.transactions": ("交易流水", "Transactions"),
     "loan.apr": ("年化利率披露", "APR disclosure"),

@@ -115,6 +115,11 @@ def fmt_percent(value: Any) -> str:
         return str(value)
 
 
+def fmt_when(stamp: str) -> str:
+    """An ISO timestamp to the second, 'T' as a space: '2026-11-28 13:49:59'."""
+    return stamp[:19].replace("T", " ")
+
+
 def _lang_url(request: Request, lang: str) -> str:
     params = {k: v for k, v in request.query_params.items() if k != "lang"}
     params["lang"] = lang
@@ -144,6 +149,7 @@ def _render(
             "money": fmt_money,
             "rate": fmt_rate,
             "percent": fmt_percent,
+            "when": fmt_when,
             "prefix": PREFIX,
             "price_order": PRICE_ORDER,
             **context,
