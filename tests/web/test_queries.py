@@ -65,7 +65,6 @@ def test_panels_answer_none_before_their_tables_exist(database_url: str) -> None
     assert reader.approvals() is None and reader.expected_loss() is None
     assert reader.models() is None and reader.model("x") is None
     assert reader.customers() is None and reader.customer_count() is None
-    # TODO(lending-servicing): these read tables that are not on main yet
     assert reader.portfolio() is None and reader.dpd_buckets() is None
     assert reader.vintage_curves() is None
     assert reader.loan("1") is None and reader.lines_of("c") is None

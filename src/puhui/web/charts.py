@@ -113,8 +113,23 @@ def calibration(table: Sequence[Mapping[str, float]], t: T) -> Option:
         **_base(),
         "tooltip": {"trigger": "item"},
         "legend": {"top": 0},
-        "xAxis": {"type": "value", "name": t("model.mean_pd"), "min": 0, "max": round(top, 3)},
-        "yAxis": {"type": "value", "name": t("model.bad_rate"), "min": 0, "max": round(top, 3)},
+        "grid": {"left": 40, "right": 24, "top": 48, "bottom": 36, "containLabel": True},
+        "xAxis": {
+            "type": "value",
+            "name": t("model.mean_pd"),
+            "nameLocation": "middle",
+            "nameGap": 28,
+            "min": 0,
+            "max": round(top, 3),
+        },
+        "yAxis": {
+            "type": "value",
+            "name": t("model.bad_rate"),
+            "nameLocation": "middle",
+            "nameGap": 44,
+            "min": 0,
+            "max": round(top, 3),
+        },
         "series": [
             {
                 "type": "line",

@@ -10,11 +10,9 @@ Tables read here and where they come from:
   taken in SQL on PostgreSQL and streamed through Python on SQLite (`ReadModel._sums`).
 - `decision_audit` (puhui.governance.audit), `governance_models` (puhui.governance.registry).
 - `lending_state`, `lending_lines`, `lending_loans`, `lending_installments`,
-  `lending_transactions`: TODO(lending-servicing) these tables are not on main yet; the
-  queries follow their schema on the `lending-servicing` branch (src/puhui/lending/store.py)
-  and answer `None` until the tables exist. Re-check the column names when it merges.
-  Their rates (`annual_rate`, `apr_nominal`, `apr_effective`) are percent strings ('18.0356'),
-  while `decision_audit.apr` is a fraction ('0.162').
+  `lending_transactions` (puhui.lending.store): created when the lending service first opens
+  the database. Their rates (`annual_rate`, `apr_nominal`, `apr_effective`) are percent
+  strings ('18.0356'), while `decision_audit.apr` is a fraction ('0.162').
 """
 
 from __future__ import annotations
@@ -141,7 +139,8 @@ class ReadModel:
 
         PostgreSQL sums numeric(39,0) itself. On SQLite a value is an INTEGER below 2^63 and a
         16-byte BLOB above, so rows are streamed and summed in Python: `bench/console.py`
-        measured that faster than summing 32-bit halves in SQL plus a pass for the BLOBs.
+        measured summing 32-bit halves in SQL plus a pass for the BLOBs within about 15% of
+        it either way, so the simpler code stays.
         """
         group = ", ".join(keys)
         cond = f" WHERE {where}" if where else ""
@@ -224,7 +223,7 @@ class ReadModel:
                 return None
             return int(self._rows(conn, "SELECT COUNT(*) FROM ledger_transfers")[0][0])
 
-    # -- lending (TODO(lending-servicing): tables not on main yet) ---------------------
+    # -- lending --------------------------------------------------------------------------
     def portfolio(self) -> Portfolio | None:
         with self._conn() as conn:
             tables = self._tables(conn)
@@ -561,8 +560,8 @@ class ReadModel:
     def expected_loss(self, lgd: Decimal = DEFAULT_LGD) -> dict[str, int] | None:
         """Σ PD × LGD × limit over approved decisions, per currency, in minor units.
 
-        The limit is the exposure at default if the whole line is drawn (conservative until
-        drawn balances per line are on main: TODO(lending-servicing) use outstanding).
+        The exposure is the whole limit, as if every line were drawn in full: conservative.
+        (A credit-conversion factor on the undrawn part is the refinement to make.)
         """
         with self._conn() as conn:
             if "decision_audit" not in self._tables(conn):
