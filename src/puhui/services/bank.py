@@ -329,7 +329,7 @@ def _simulate(
         requests = []
         for i in chosen:
             if drawdown_days[i] == d:
-                line_id, cust, limit_minor = lines[i]
+                line_id, _, limit_minor = lines[i]
                 share = Decimal(rng.randint(20, 80)) / 100
                 amount = max(500, int(Money(limit_minor, "CNY").amount * share) // 100 * 100)
                 requests.append(
