@@ -47,38 +47,26 @@ def version(json_output: bool = typer.Option(False, "--json", help="Print JSON."
 
 @app.command()
 def run(
-    reset: bool = typer.Option(False, "--reset", help="Delete ./puhui-data and start over."),
-    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+    reset: bool = typer.Option(False, "--reset", help="Delete the data directory and start over."),
+    customers: int = typer.Option(100_000, help="Demo population size."),
+    days: int = typer.Option(90, help="Business days to simulate."),
+    borrowers: int = typer.Option(2_000, help="Customers who draw on their lines."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the API and console."),
+    port: int = typer.Option(None, help="Port (default PUHUI_PORT or 8000)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """The main job: start the embedded bank (for now, a ledger demo that prints balances)."""
-    import shutil
+    """The main job: build the embedded bank (first run), then serve the API and console."""
+    from puhui.mainjob import run_main_job
 
-    from puhui.demo import run_demo
-    from puhui.ledger import open_ledger
-    from puhui.output import print_table
-    from puhui.settings import get_settings
-
-    settings = get_settings()
-    if reset:
-        shutil.rmtree(settings.data_dir, ignore_errors=True)
-    with open_ledger(settings.database_url) as ledger:
-        report = run_demo(ledger)
-    if json_output:
-        print_json(report)
-        return
-    rows = [
-        [b["id"], b["name_zh"], b["name_en"], b["debits"], b["credits"], b["net_debit"]]
-        for b in report["balances"]  # type: ignore[attr-defined]
-    ]
-    print_table(
-        "Puhui ledger demo / 普惠账本演示 (CNY)",
-        ["account", "账户", "name", "debits", "credits", "net debit"],
-        rows,
+    run_main_job(
+        reset=reset,
+        customers=customers,
+        days=days,
+        borrowers=borrowers,
+        serve=serve,
+        port=port,
+        json_output=json_output,
     )
-    print(f"database: {settings.database_url}")
-    print(f"trial balance zero / 试算平衡: {report['trial_balance_zero']}")
-    if report["transfers_existing"]:
-        print(f"{report['transfers_existing']} transfers were already booked (idempotent re-run).")
 
 
 def main() -> None:

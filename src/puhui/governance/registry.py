@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS governance_strategies (
     name TEXT NOT NULL,
     registered_at TEXT NOT NULL,
     data_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS governance_champion (
+    slot TEXT PRIMARY KEY,
+    strategy_version TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    promoted_at TEXT NOT NULL
 )
 """
 REGISTRY_LOCK_KEY = 7345102
@@ -148,3 +154,27 @@ def load_strategy_version(db: Database, version: str) -> Strategy:
             field="strategy_version",
         )
     return strategy
+
+
+def promote(db: Database, strategy: Strategy, slot: str = "default") -> None:
+    """Make a registered strategy (and the model it is bound to) the live champion."""
+    register_strategy(db, strategy)
+    with db.tx():
+        db.execute("DELETE FROM governance_champion WHERE slot = ?", (slot,))
+        db.execute(
+            "INSERT INTO governance_champion (slot, strategy_version, model_version, promoted_at) "
+            "VALUES (?, ?, ?, ?)",
+            (slot, strategy.version_id, strategy.model.version, _now()),
+        )
+
+
+def champion(db: Database, slot: str = "default") -> tuple[str, str]:
+    """(strategy version, model version) of the live champion."""
+    row = db.one(
+        "SELECT strategy_version, model_version FROM governance_champion WHERE slot = ?", (slot,)
+    )
+    if row is None:
+        raise NotFoundError(
+            "no champion strategy yet: run `puhui run` or promote one", field="strategy"
+        )
+    return str(row[0]), str(row[1])

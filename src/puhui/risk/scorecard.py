@@ -28,7 +28,10 @@ class ScorecardModel:
     def margin(self, matrix: np.ndarray) -> np.ndarray:
         """Log-odds of default for an encoded matrix."""
         woe = self.binning.transform(matrix)
-        result: np.ndarray = self.intercept + woe @ np.asarray(self.coef)
+        # A row-wise sum, not `woe @ coef`: BLAS may block a matrix product differently for
+        # different batch sizes, and a customer's PD must not depend on who else is in the
+        # batch (a logged decision is replayed one row at a time).
+        result: np.ndarray = self.intercept + (woe * np.asarray(self.coef)).sum(axis=1)
         return result
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:

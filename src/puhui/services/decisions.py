@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from puhui.governance.registry import (
 )
 from puhui.risk.decide import Decider, DecisionResult
 from puhui.risk.model import RiskModel, load_model
+from puhui.risk.strategy import Strategy
 
 #: Grants the effect of an approval inside the caller's transaction; returns the line id.
 GrantLine = Callable[[Database, DecisionResult, str], str]
@@ -100,16 +102,75 @@ class DecisionService:
         entry = audit.get(self.db, decision_id)
         strategy = load_strategy_version(self.db, entry.strategy_version)
         model = self._model(entry.model_version)
-        decider = Decider.single(model, strategy, currency=entry.currency)
-        again = decider.decide(entry.features, entry.application_id).outputs()
-        # An experiment's arm is the live routing, not part of what a strategy computes.
         original = dict(entry.outputs)
-        for key in ("arm", "shadow"):
-            again[key] = original.get(key)
+        if original.get("mode") == "batch":
+            again = batch_outputs(model, strategy, entry.features)
+        else:
+            decider = Decider.single(model, strategy, currency=entry.currency)
+            again = decider.decide(entry.features, entry.application_id).outputs()
+            # An experiment's arm is the live routing, not part of what a strategy computes.
+            for key in ("arm", "shadow"):
+                again[key] = original.get(key)
         differences = sorted(
             k for k in original.keys() | again.keys() if original.get(k) != again.get(k)
         )
         return Replay(decision_id, not differences, original, again, differences)
+
+
+def batch_outputs(
+    model: RiskModel, strategy: Strategy, features: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What the batch pre-approval logs for one customer, recomputed from its features."""
+    import polars as pl
+
+    from puhui.preapproval.engine import decide_frame
+    from puhui.risk.units import RATE_SCALE
+
+    row = decide_frame(model, strategy, pl.DataFrame([dict(features)])).row(0, named=True)
+    apr = None if row["apr_units"] is None else str(Decimal(row["apr_units"]) / RATE_SCALE)
+    return {
+        "mode": "batch",
+        "outcome": row["decision"],
+        "pd": float(row["pd"]),
+        "score": int(row["score"]),
+        "limit_minor": int(row["limit_minor"]),
+        "apr": apr,
+        "term_months": int(row["term_months"]),
+        "reason_codes": list(row["reason_codes"]),
+        "model_reasons": [row[f"reason_{k}"] for k in range(1, 5) if row.get(f"reason_{k}")],
+    }
+
+
+def grant_credit_line(
+    product_id: str = "puhui-revolving-micro", valid_days: int = 365
+) -> GrantLine:
+    """Grant the approved limit at the priced APR as a credit line, in the caller's transaction.
+
+    The caller's database must be the lending sub-ledger's (`LendingService.db`), so the line
+    and the audit row commit together.
+    """
+    from puhui.lending import catalog, lines
+    from puhui.lending.store import Db
+    from puhui.money import Money
+
+    def grant(db: Database, result: DecisionResult, decision_id: str) -> str:
+        if not isinstance(db, Db):
+            raise TypeError("grant_credit_line needs the lending database")
+        if result.apr is None:
+            raise ValidationError("an approval without an APR cannot be granted", field="apr")
+        today = catalog.business_date(db)
+        line = lines.create_line(
+            db,
+            f"line-{decision_id[:20]}",
+            result.customer_id,
+            Money(result.limit_minor, result.currency).format(),
+            (result.apr * 100).normalize(),
+            today + timedelta(days=valid_days),
+            product_id,
+        )
+        return line.id
+
+    return grant
 
 
 def entry_for(
