@@ -181,6 +181,7 @@ def test_a_running_bank_on_both_backends(database_url: str, tmp_path: Path) -> N
             page = c.get(f"/console/customers/{owner}?lang=en").text
             assert owner in page and "Credit lines" in page
             assert external_references(dash + late.text + page) == []
+            assert 'id="tile-customers"' in dash and "bytes / account" in dash
         with sign_in(server, "risk_analyst") as c:
             html = c.get("/console/decisions?lang=en").text
             assert all(customer not in html for customer in bank.customers)

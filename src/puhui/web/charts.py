@@ -19,7 +19,7 @@ def _base() -> Option:
     return {
         "color": PALETTE,
         "animation": False,
-        "grid": {"left": 16, "right": 24, "top": 48, "bottom": 16, "containLabel": True},
+        "grid": {"left": 16, "right": 24, "top": 48, "bottom": 32, "containLabel": True},
         "tooltip": {"trigger": "axis"},
     }
 
@@ -27,7 +27,13 @@ def _base() -> Option:
 def dpd_buckets(rows: Sequence[tuple[str, int, int]], t: T) -> Option:
     return {
         **_base(),
-        "xAxis": {"type": "category", "data": [r[0] for r in rows], "name": t("bucket")},
+        "xAxis": {
+            "type": "category",
+            "data": [r[0] for r in rows],
+            "name": t("bucket"),
+            "nameLocation": "middle",
+            "nameGap": 28,
+        },
         "yAxis": {"type": "value", "name": t("dash.loans")},
         "series": [{"type": "bar", "name": t("dash.loans"), "data": [r[1] for r in rows]}],
     }
@@ -41,12 +47,14 @@ def vintage_curves(curves: Mapping[str, Sequence[tuple[int, float]]], t: T) -> O
         "xAxis": {
             "type": "category",
             "name": t("installment_n"),
+            "nameLocation": "middle",
+            "nameGap": 28,
             "data": [str(n) for n in range(1, longest + 1)],
         },
         "yAxis": {
             "type": "value",
             "name": t("share_overdue"),
-            "axisLabel": {"formatter": "{value}"},
+            "axisLabel": {"formatter": "{value}%"},
         },
         "series": [
             {

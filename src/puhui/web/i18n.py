@@ -68,11 +68,11 @@ TEXT: Mapping[str, tuple[str, str]] = {
     ),
     "dash.cost": ("单账户成本", "Cost per account"),
     "dash.cost.note": (
-        "每个总账账户占用的存储字节数，以及每户平均转账笔数",
-        "Storage bytes per ledger account, and transfers per account",
+        "数据库占用的存储按客户数平均，以及每户平均的总账转账笔数",
+        "Database storage per customer account, and ledger transfers per account",
     ),
-    "dash.bytes_per_account": ("字节/账户", "bytes / account"),
-    "dash.transfers_per_account": ("笔转账/账户", "transfers / account"),
+    "dash.bytes_per_account": ("字节/户", "bytes / account"),
+    "dash.transfers_per_account": ("笔转账/户", "transfers / account"),
     "dash.dpd": ("逾期分布（DPD 分档）", "Days past due by bucket"),
     "dash.vintage": ("账龄曲线（Vintage）", "Vintage curves"),
     "dash.vintage.note": (
@@ -90,6 +90,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "cust.title": ("客户", "Customers"),
     "cust.id": ("客户编号", "Customer"),
     "cust.lines": ("授信", "Credit lines"),
+    "cust.profile": ("客户资料", "Profile"),
     "cust.loans": ("借据", "Loans"),
     "cust.decisions": ("决策记录", "Decisions"),
     "cust.total_limit": ("授信总额", "Total limit"),

@@ -32,6 +32,18 @@ from puhui.db import DatabaseUrl, connect, parse_database_url
 #: Loss given default used for the expected-loss panel: the pricing default (PricingParams.lgd).
 DEFAULT_LGD = Decimal("0.85")
 
+#: The synthetic population's ground truth and behaviour hooks: never shown as customer data.
+UNOBSERVABLE = frozenset(
+    {
+        "customer_id",
+        "true_pd",
+        "defaulted",
+        "drawdown_propensity",
+        "early_repay_prob",
+        "late_payment_prob",
+    }
+)
+
 BUCKETS = ("M0", "M1", "M2", "M3", "M4", "M5", "M6+")
 
 
@@ -296,12 +308,12 @@ class ReadModel:
         }
 
     def customer_count(self) -> int | None:
-        """Distinct customers with a credit line or a decision."""
+        """Distinct customers the platform knows: profiles, credit lines and decisions."""
         with self._conn() as conn:
             tables = self._tables(conn)
             parts = [
                 f"SELECT customer_id FROM {t}"
-                for t in ("lending_lines", "decision_audit")
+                for t in ("platform_customers", "lending_lines", "decision_audit")
                 if t in tables
             ]
             if not parts:
@@ -350,6 +362,21 @@ class ReadModel:
             if not tables & {"decision_audit", "lending_lines"}:
                 return None
             return list(people.values())[:limit]
+
+    def customer_profile(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's profile (`platform_customers`, written by the main job), if any."""
+        with self._conn() as conn:
+            if "platform_customers" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn,
+                "SELECT profile_json FROM platform_customers WHERE customer_id = ?",
+                (customer_id,),
+            )
+        if not rows:
+            return None
+        profile: dict[str, Any] = json.loads(rows[0][0])
+        return {k: v for k, v in profile.items() if k not in UNOBSERVABLE}
 
     def lines_of(self, customer_id: str) -> list[dict[str, Any]] | None:
         with self._conn() as conn:

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from puhui.api.keys import ApiKey, Role
 from puhui.api.platform import Platform
 from puhui.money import CURRENCY_LEDGERS, exponent
+from puhui.risk.reasons import LABELS as FEATURE_LABELS
 from puhui.web import access, charts, i18n
 from puhui.web.queries import ReadModel
 
@@ -64,6 +65,13 @@ class Viewer:
 
     def t(self, key: str, default: str | None = None) -> str:
         return i18n.translate(key, self.lang, default)
+
+    def field(self, name: str) -> str:
+        """A model feature's name for people, from the risk module's own labels."""
+        pair = FEATURE_LABELS.get(name)
+        if pair is None:
+            return name
+        return pair[0] if self.lang == "zh" else pair[1][:1].upper() + pair[1][1:]
 
 
 def _platform(request: Request) -> Platform:
@@ -233,13 +241,14 @@ def dashboard(request: Request) -> Response:
     trial = platform.with_ledger(lambda lg: lg.trial_balance())
     ledger_size = platform.with_ledger(lambda lg: lg.size_bytes())
     by_code = reader.accounts_by_code() or []
-    accounts = sum(c.count for c in by_code)
     transfers = reader.transfer_count() or 0
     portfolio = reader.portfolio()
     dpd = reader.dpd_buckets()
     vintages = reader.vintage_curves()
     approvals = reader.approvals()
     customers = reader.customer_count()
+    # per customer account; before there are customers, per ledger account
+    accounts = customers or sum(c.count for c in by_code)
     volume = reader.transfers_per_day(ledger=_main_ledger(by_code))
     return _render(
         request,
@@ -251,7 +260,6 @@ def dashboard(request: Request) -> Response:
         customers=customers,
         approvals=approvals,
         expected_loss=reader.expected_loss(),
-        accounts=accounts,
         bytes_per_account=(ledger_size // accounts) if accounts else None,
         transfers_per_account=(transfers / accounts) if accounts else None,
         dpd_chart=charts.dpd_buckets(dpd, viewer.t) if dpd else None,
@@ -290,7 +298,8 @@ def customer(request: Request, customer_id: str) -> Response:
     lines = reader.lines_of(customer_id)
     loans = reader.loans_of(customer_id)
     decisions = reader.decisions(customer_id=customer_id)
-    if not (lines or loans or decisions):
+    profile = reader.customer_profile(customer_id)
+    if not (lines or loans or decisions or profile):
         return _not_found(request, viewer)
     return _render(
         request,
@@ -300,6 +309,7 @@ def customer(request: Request, customer_id: str) -> Response:
         lines=lines,
         loans=loans,
         decisions=decisions,
+        profile=profile,
     )
 
 
