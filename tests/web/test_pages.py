@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from puhui.db import Database
+from puhui.services.bank import BankConfig, build_bank
 from tests.api.conftest import Server, start_server
 
 from .bank import seed_bank
@@ -187,3 +190,32 @@ def test_a_running_bank_on_both_backends(database_url: str, tmp_path: Path) -> N
             assert all(customer not in html for customer in bank.customers)
             model = c.get(f"/console/models/{bank.model_version}?lang=en").text
             assert 'data-option="chart-calibration"' in model and "Intended use" in model
+
+
+def test_the_main_jobs_bank(sqlite_url: str, tmp_path: Path) -> None:
+    """What `puhui run` builds (puhui.services.bank), as the console shows it."""
+    config = BankConfig(
+        customers=1_500, history=8_000, seed=7, start=date(2026, 1, 5), days=45, borrowers=80
+    )
+    summary = build_bank(sqlite_url, tmp_path, config)
+    db = Database(sqlite_url)
+    loan_id, customer = db.one(
+        "SELECT l.id, c.customer_id FROM lending_loans l JOIN lending_lines c ON c.id = l.line_id "
+        "ORDER BY l.id LIMIT 1"
+    )
+    declined = db.one("SELECT decision_id FROM decision_audit WHERE outcome = 'decline' LIMIT 1")
+    db.close()
+    for server in start_server(sqlite_url, tmp_path):
+        with sign_in(server, "operator") as c:
+            dash = c.get("/console?lang=en").text
+            assert 'id="tile-customers">1,500<' in dash
+            assert f"{summary['approved']:,}" in dash  # active lines
+            page = c.get(f"/console/customers/{customer}?lang=zh").text
+            assert "客户资料" in page and "月收入" in page  # the profile, labelled in Chinese
+            assert "true_pd" not in page and "drawdown_propensity" not in page
+            loan = c.get(f"/console/loans/{loan_id}?lang=en").text
+            assert "Credit decision" in loan and "Approved" in loan
+            decision = c.get(f"/console/decisions/{declined[0]}?lang=en").text
+            assert "Declined" in decision and 'class="reasons"' in decision
+            models = c.get("/console/models").text
+            assert summary["model_version"] in models
