@@ -7,6 +7,7 @@ verifies it with the platform's KeyStore and checks the role against `access.PAG
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,7 @@ from puhui.api.platform import Platform
 from puhui.money import CURRENCY_LEDGERS, exponent
 from puhui.risk.reasons import LABELS as FEATURE_LABELS
 from puhui.web import access, charts, i18n
-from puhui.web.queries import ReadModel
+from puhui.web.queries import CodeTotals, ReadModel
 
 HERE = Path(__file__).parent
 KEY_COOKIE = "puhui_console_key"
@@ -273,7 +274,7 @@ def dashboard(request: Request) -> Response:
     )
 
 
-def _main_ledger(by_code: list[Any]) -> int:
+def _main_ledger(by_code: Sequence[CodeTotals]) -> int:
     """The ledger (currency) holding most accounts; CNY's ledger number when there are none."""
     counts: dict[int, int] = {}
     for c in by_code:
