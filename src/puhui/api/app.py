@@ -10,9 +10,13 @@ from fastapi.responses import PlainTextResponse, Response
 
 from puhui import __version__
 from puhui.api import problems
+from puhui.api.decisions_context import DecisionsContext
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
+from puhui.api.routers import customers as customers_router
+from puhui.api.routers import decisions as decisions_router
 from puhui.api.routers import ledger as ledger_router
+from puhui.api.routers import models as models_router
 from puhui.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -32,6 +36,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.decisions.close()
         if platform is None:
             opened.close()
 
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         },
     )
     app.state.platform = opened
+    app.state.decisions = DecisionsContext(settings)
     problems.install(app)
     app.add_middleware(MetricsMiddleware, metrics=opened.metrics)
 
@@ -62,4 +68,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         return Response(opened.metrics.render(), media_type="text/plain; version=0.0.4")
 
     app.include_router(ledger_router.router)
+    app.include_router(decisions_router.router)
+    app.include_router(models_router.router)
+    app.include_router(customers_router.router)
     return app
