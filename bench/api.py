@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from puhui.api.keys import KeyStore
 from puhui.db import Database
 from puhui.services.bank import BankConfig, build_bank
 
-CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "16"))
+CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "8"))
 REQUESTS = int(os.environ.get("PUHUI_BENCH_REQUESTS", "3000"))
 
 
@@ -76,6 +77,47 @@ def _report(name: str, elapsed: float, latencies: list[float], errors: int) -> N
     print(
         f"{name}: {len(latencies) / elapsed:,.0f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
         f"({len(latencies)} requests, {CONCURRENCY} in flight, {errors} 5xx)"
+    )
+
+
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local id = "W" .. counter .. "-" .. math.random(1, 1000000000)
+  local body = string.gsub(BODY, "CUSTOMER_ID", id)
+  return wrk.format("POST", "/v1/decisions",
+    {["Content-Type"] = "application/json", ["X-API-Key"] = KEY}, body)
+end
+"""
+
+
+def _wrk(base: str, key: str, profile: dict[str, Any], seconds: int = 10) -> None:
+    """Drive the decision endpoint with wrk (C, so the load generator costs little CPU)."""
+    body = json.dumps({"customer": {**profile, "customer_id": "CUSTOMER_ID"}})
+    script = WRK_SCRIPT.replace("BODY", json.dumps(body)).replace("KEY", json.dumps(key))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "-s", f.name, base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(f.name)
+    figures = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] in (["50%"], ["99%"]):
+            figures[parts[0]] = parts[1]
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = parts[1]
+        if "Non-2xx" in line:
+            figures["non2xx"] = parts[-1]
+    print(
+        f"POST /v1/decisions (wrk, {CONCURRENCY} connections, {seconds} s): "
+        f"{float(figures['rps']):,.0f} requests/s, p50 {figures['50%']}, p99 {figures['99%']}, "
+        f"non-2xx {figures.get('non2xx', '0')}"
     )
 
 
@@ -143,8 +185,11 @@ def main() -> None:
             httpx.post(
                 base + "/v1/decisions", json=bodies[0], headers={"X-API-Key": key}, timeout=30
             )
-            elapsed, lat, errors = asyncio.run(_drive(base, key, bodies[1:], "/v1/decisions"))
-            _report("POST /v1/decisions", elapsed, lat, errors)
+            if shutil.which("wrk"):
+                _wrk(base, key, profiles[1])
+            else:
+                elapsed, lat, errors = asyncio.run(_drive(base, key, bodies[1:], "/v1/decisions"))
+                _report("POST /v1/decisions (Python client)", elapsed, lat, errors)
             spec = httpx.get(base + "/openapi.json").json()
             drawdown = next((p for p in spec["paths"] if p.endswith("/drawdowns")), None)
             if drawdown:
