@@ -56,6 +56,8 @@ browser:
 
 ## Benchmarks: print figures with machine info (never timed assertions).
 bench: install-dev
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
+		echo "wrk not available: the API benchmark falls back to a Python client"
 	$(BIN)/python -m bench
 
 clean:

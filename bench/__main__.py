@@ -13,6 +13,8 @@ BENCHMARKS = [
     "bench.risk_training",
     "bench.risk_scoring",
     "bench.risk_policy",
+    "bench.decisions",
+    "bench.api",
     "bench.ai",
     "bench.lending",
     "bench.console",

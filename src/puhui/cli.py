@@ -14,6 +14,7 @@ from puhui.output import print_json
 from puhui.population.cli import app as population_app
 from puhui.risk.cli import policy_app, price_command, strategy_app
 from puhui.risk.model_cli import app as model_app
+from puhui.services import decide_cli
 
 app = typer.Typer(
     name="puhui",
@@ -33,6 +34,8 @@ app.command("apr")(lending_cli.apr)
 app.add_typer(ai_app, name="ai")
 app.add_typer(population_app, name="population")
 app.add_typer(model_app, name="model")
+app.command("decide")(decide_cli.decide)
+app.command("preapprove")(decide_cli.preapprove)
 app.add_typer(lending_servicing_app, name="lending")  # lending: servicing
 
 

@@ -10,9 +10,13 @@ from fastapi.responses import PlainTextResponse, Response
 
 from puhui import __version__
 from puhui.api import problems
+from puhui.api.decisions_context import DecisionsContext
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
+from puhui.api.routers import customers as customers_router
+from puhui.api.routers import decisions as decisions_router
 from puhui.api.routers import ledger as ledger_router
+from puhui.api.routers import models as models_router
 from puhui.settings import Settings, get_settings
 from puhui.web import routes as console
 
@@ -33,6 +37,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.decisions.close()
         if platform is None:
             opened.close()
 
@@ -48,6 +53,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         },
     )
     app.state.platform = opened
+    app.state.decisions = DecisionsContext(settings)
     problems.install(app)
     app.add_middleware(MetricsMiddleware, metrics=opened.metrics)
 
@@ -63,5 +69,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         return Response(opened.metrics.render(), media_type="text/plain; version=0.0.4")
 
     app.include_router(ledger_router.router)
+    app.include_router(decisions_router.router)
+    app.include_router(models_router.router)
+    app.include_router(customers_router.router)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
     return app

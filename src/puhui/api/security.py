@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
@@ -17,8 +17,11 @@ api_key_header = APIKeyHeader(
 )
 
 
-def current_key(request: Request, presented: str | None = Depends(api_key_header)) -> ApiKey:
-    """The caller's key; 401 problem when missing or invalid. `Bearer` also accepted."""
+async def current_key(request: Request, presented: str | None = Depends(api_key_header)) -> ApiKey:
+    """The caller's key; 401 problem when missing or invalid. `Bearer` also accepted.
+
+    Async on purpose: a sync dependency costs a thread-pool hop per request, and a verified
+    key is answered from memory."""
     if not presented:
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
@@ -42,11 +45,11 @@ def current_key(request: Request, presented: str | None = Depends(api_key_header
     return key
 
 
-def require(*roles: Role) -> Callable[..., ApiKey]:
+def require(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency that admits the given roles (admins are always admitted)."""
     allowed = {*roles, Role.ADMIN}
 
-    def check(key: ApiKey = Depends(current_key)) -> ApiKey:
+    async def check(key: ApiKey = Depends(current_key)) -> ApiKey:
         if key.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise ProblemError(
@@ -79,7 +82,7 @@ class TokenBucket:
             return (1 - tokens) / self.rate
 
 
-def money_rate_limit(request: Request, key: ApiKey = Depends(current_key)) -> None:
+async def money_rate_limit(request: Request, key: ApiKey = Depends(current_key)) -> None:
     """Rate limit for money-moving endpoints: 429 problem with Retry-After when exceeded."""
     wait = request.app.state.platform.money_limiter.take(key.key_id)
     if wait > 0:

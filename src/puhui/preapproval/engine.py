@@ -84,6 +84,14 @@ def decide_frame(
     # Adverse-action reasons: computed for declined and referred customers only (an approval
     # owes no reasons), which is also where the cost of LightGBM's contributions goes.
     adverse = np.flatnonzero(out["decision"].to_numpy() != "approve")
+    if adverse.size == 0:
+        return out.with_columns(
+            [
+                pl.lit(None, dtype=pl.String).alias(f"reason_{k}{suffix}")
+                for k in range(1, reasons + 1)
+                for suffix in ("", "_zh", "_en")
+            ]
+        )
     columns = model.reason_columns(matrix[adverse], reasons)
     positions = pl.Series(np.full(out.height, -1, dtype=np.int64))
     positions = positions.scatter(adverse, np.arange(adverse.size))

@@ -40,6 +40,7 @@ from puhui.preapproval.engine import chunks_of, run_preapproval
 from puhui.risk.card import model_card
 from puhui.risk.decide import bind_model
 from puhui.risk.model import RiskModel, save_model
+from puhui.risk.outcome import reason_text
 from puhui.risk.strategy import Strategy, load_strategy
 from puhui.risk.training import TrainConfig, train_model
 from puhui.risk.units import RATE_SCALE
@@ -252,9 +253,10 @@ def _batch_entry(
     model: RiskModel,
     line_id: str | None,
 ) -> AuditEntry:
-    reasons: list[dict[str, Any]] = [
-        {"code": code, "source": "policy"} for code in row["reason_codes"]
-    ]
+    reasons: list[dict[str, Any]] = []
+    for code in row["reason_codes"]:
+        zh, en = reason_text(strategy, code)
+        reasons.append({"code": code, "source": "policy", "text_zh": zh, "text_en": en})
     for slot in range(1, 5):
         code = row.get(f"reason_{slot}")
         if code:

@@ -1,0 +1,235 @@
+"""API benchmark (issue: The service): the decision endpoint over HTTP from another process.
+
+A small bank is built in a temporary SQLite database, uvicorn serves it in a child process,
+and this process drives POST /v1/decisions with a bounded asyncio client (a fixed number of
+requests in flight, a fixed total), every request a new application that is decided, audited
+and (when approved) granted a line. Reported: requests/s and p50/p99 latency; the drawdown
+endpoint is measured the same way when the lending API is present.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.machine import info, load
+from puhui.api.keys import KeyStore
+from puhui.db import Database
+from puhui.services.bank import BankConfig, build_bank
+
+CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "8"))
+REQUESTS = int(os.environ.get("PUHUI_BENCH_REQUESTS", "3000"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _drive(
+    base: str, key: str, bodies: list[dict[str, Any]], path: str, headers_for: Any = None
+) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(bodies)):
+        queue.put_nowait(i)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                i = queue.get_nowait()
+                extra = headers_for(i) if headers_for else None
+                t0 = time.perf_counter()
+                r = await client.post(path, json=bodies[i], headers=extra)
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code >= 500:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, errors
+
+
+def _report(name: str, elapsed: float, latencies: list[float], errors: int) -> None:
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2] * 1000
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    print(
+        f"{name}: {len(latencies) / elapsed:,.0f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+        f"({len(latencies)} requests, {CONCURRENCY} in flight, {errors} 5xx)"
+    )
+
+
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local id = "W" .. counter .. "-" .. math.random(1, 1000000000)
+  local body = string.gsub(BODY, "CUSTOMER_ID", id)
+  return wrk.format("POST", "/v1/decisions",
+    {["Content-Type"] = "application/json", ["X-API-Key"] = KEY}, body)
+end
+"""
+
+
+def _wrk(base: str, key: str, profile: dict[str, Any], seconds: int = 10) -> None:
+    """Drive the decision endpoint with wrk (C, so the load generator costs little CPU)."""
+    body = json.dumps({"customer": {**profile, "customer_id": "CUSTOMER_ID"}})
+    script = WRK_SCRIPT.replace("BODY", json.dumps(body)).replace("KEY", json.dumps(key))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "-s", f.name, base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(f.name)
+    figures = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] in (["50%"], ["99%"]):
+            figures[parts[0]] = parts[1]
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = parts[1]
+        if "Non-2xx" in line:
+            figures["non2xx"] = parts[-1]
+    print(
+        f"POST /v1/decisions (wrk, {CONCURRENCY} connections, {seconds} s): "
+        f"{float(figures['rps']):,.0f} requests/s, p50 {figures['50%']}, p99 {figures['99%']}, "
+        f"non-2xx {figures.get('non2xx', '0')}"
+    )
+
+
+def main() -> None:
+    print("machine:", info(), "load:", load())
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        build_bank(
+            url,
+            tmp,
+            BankConfig(
+                customers=3_000, history=20_000, seed=5, start=date(2026, 1, 5), days=2, borrowers=0
+            ),
+        )
+        store = KeyStore(url)
+        key, _ = store.create("admin", "bench")
+        store.close()
+        db = Database(url)
+        profiles = [
+            json.loads(r[0])
+            for r in db.all(
+                "SELECT profile_json FROM platform_customers ORDER BY customer_id LIMIT 1000"
+            )
+        ]
+        db.close()
+        for p in profiles:
+            for hook in ("drawdown_propensity", "early_repay_prob", "late_payment_prob"):
+                p.pop(hook, None)
+        bodies = [
+            {
+                "application_id": f"bench-{i}",
+                "customer": {**profiles[i % len(profiles)], "customer_id": f"B{i:07d}"},
+            }
+            for i in range(REQUESTS)
+        ]
+        port = _free_port()
+        env = {**os.environ, "PUHUI_DATABASE_URL": url, "PUHUI_DATA_DIR": tmp}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "puhui.api.server:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--workers",
+                os.environ.get("PUHUI_BENCH_WORKERS", "1"),
+            ],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            # warm up: the champion model loads on first use
+            httpx.post(
+                base + "/v1/decisions", json=bodies[0], headers={"X-API-Key": key}, timeout=30
+            )
+            if shutil.which("wrk"):
+                _wrk(base, key, profiles[1])
+            else:
+                elapsed, lat, errors = asyncio.run(_drive(base, key, bodies[1:], "/v1/decisions"))
+                _report("POST /v1/decisions (Python client)", elapsed, lat, errors)
+            spec = httpx.get(base + "/openapi.json").json()
+            drawdown = next((p for p in spec["paths"] if p.endswith("/drawdowns")), None)
+            if drawdown:
+                db = Database(url)
+                lines = [r[0] for r in db.all("SELECT id FROM lending_lines LIMIT 2000")]
+                db.close()
+                n = min(len(lines), REQUESTS)
+                dd_bodies = [{"amount": "500", "installments": 5} for _ in range(n)]
+                paths = [drawdown.replace("{line_id}", lines[i]) for i in range(n)]
+
+                async def run_drawdowns() -> tuple[float, list[float], int]:
+                    # one request per line, each with its own Idempotency-Key
+                    lat2: list[float] = []
+                    errs = 0
+                    started = time.perf_counter()
+                    async with httpx.AsyncClient(
+                        base_url=base, headers={"X-API-Key": key}, timeout=30
+                    ) as client:
+                        sem = asyncio.Semaphore(CONCURRENCY)
+
+                        async def one(i: int) -> None:
+                            nonlocal errs
+                            async with sem:
+                                t0 = time.perf_counter()
+                                r = await client.post(
+                                    paths[i],
+                                    json=dd_bodies[i],
+                                    headers={"Idempotency-Key": f"bdd-{i}"},
+                                )
+                                lat2.append(time.perf_counter() - t0)
+                                errs += r.status_code >= 500
+
+                        await asyncio.gather(*(one(i) for i in range(n)))
+                    return time.perf_counter() - started, lat2, errs
+
+                _report(f"POST {drawdown}", *asyncio.run(run_drawdowns()))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""What the decision, audit, model and customer routes serve from: the champion decider.
+
+Opened lazily on first use: the champion strategy and its model come from the registry, so a
+server started before `puhui run` built the bank answers 404 problems until it has.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from puhui.governance.registry import champion, load_strategy_version, materialise_model
+from puhui.lending.store import Db
+from puhui.risk.decide import Decider
+from puhui.risk.model import load_model
+from puhui.services.decisions import DecisionService, grant_credit_line
+from puhui.settings import Settings
+
+T = TypeVar("T")
+
+
+class DecisionsContext:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._db: Db | None = None
+        self._service: DecisionService | None = None
+
+    @property
+    def db(self) -> Db:
+        if self._db is None:
+            self._db = Db(self.settings.database_url)
+        return self._db
+
+    def _open_service(self) -> DecisionService:
+        if self._service is None:
+            db = self.db
+            strategy_version, model_version = champion(db)
+            cache = Path(self.settings.data_dir) / "models"
+            model = load_model(materialise_model(db, model_version, cache))
+            strategy = load_strategy_version(db, strategy_version)
+            self._service = DecisionService(
+                db,
+                Decider.single(model, strategy),
+                grant_line=grant_credit_line(),
+                model_cache=cache,
+            )
+        return self._service
+
+    def with_service(self, fn: Callable[[DecisionService], T]) -> T:
+        """Run `fn` with the decision service; one connection, so requests take turns."""
+        with self._lock:
+            return fn(self._open_service())
+
+    def with_db(self, fn: Callable[[Db], T]) -> T:
+        with self._lock:
+            return fn(self.db)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
