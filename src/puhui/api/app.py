@@ -12,7 +12,10 @@ from puhui import __version__
 from puhui.api import problems
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
+from puhui.api.routers import cob as cob_router
 from puhui.api.routers import ledger as ledger_router
+from puhui.api.routers import lines as lines_router
+from puhui.api.routers import loans as loans_router
 from puhui.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -62,4 +65,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         return Response(opened.metrics.render(), media_type="text/plain; version=0.0.4")
 
     app.include_router(ledger_router.router)
+    app.include_router(lines_router.router)
+    app.include_router(loans_router.router)
+    app.include_router(cob_router.router)
     return app
