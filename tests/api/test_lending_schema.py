@@ -109,5 +109,3 @@ def test_schema_lists_the_lending_endpoints(live: Server) -> None:
         "/v1/reconciliation",
     ):
         assert path in paths, path
-
-
