@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -17,6 +19,9 @@ class Settings(BaseSettings):
     #: Money-moving requests per second per API key, and the burst allowed above it.
     money_rate_per_second: float = 200.0
     money_rate_burst: float = 400.0
+    # lending api: the first business date, set once when the platform first opens the
+    # database (afterwards only COB moves it; the clock is never read).
+    lending_first_business_date: date = date(2026, 1, 1)
 
     # ai: the large model behind the gateway (any OpenAI-compatible server). Empty = none.
     llm_base_url: str = ""

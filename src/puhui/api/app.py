@@ -13,9 +13,12 @@ from puhui.api import problems
 from puhui.api.decisions_context import DecisionsContext
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
+from puhui.api.routers import cob as cob_router
 from puhui.api.routers import customers as customers_router
 from puhui.api.routers import decisions as decisions_router
 from puhui.api.routers import ledger as ledger_router
+from puhui.api.routers import lines as lines_router
+from puhui.api.routers import loans as loans_router
 from puhui.api.routers import models as models_router
 from puhui.settings import Settings, get_settings
 from puhui.web import routes as console
@@ -72,5 +75,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(decisions_router.router)
     app.include_router(models_router.router)
     app.include_router(customers_router.router)
+    app.include_router(lines_router.router)
+    app.include_router(loans_router.router)
+    app.include_router(cob_router.router)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
     return app

@@ -1,4 +1,4 @@
-"""What the API serves from: the opened ledger, key store and limits, built once per process."""
+"""What the API serves from: the opened ledger, lending, key store and limits, once per process."""
 
 from __future__ import annotations
 
@@ -12,9 +12,29 @@ from puhui.api.keys import KeyStore
 from puhui.api.metrics import Metrics
 from puhui.api.security import TokenBucket
 from puhui.ledger import Ledger, open_ledger
+from puhui.lending.catalog import business_day
+from puhui.lending.service import LendingService
 from puhui.settings import Settings
 
 T = TypeVar("T")
+
+
+def open_lending(settings: Settings, ledger: Ledger) -> LendingService:
+    """Lending over the shared ledger: the default product registered, the business date set.
+
+    Both are idempotent, so every process that opens the platform may do it.
+    """
+    lending = LendingService(settings.database_url, ledger)
+    try:
+        lending.register_product()
+        with lending.db.read():
+            started = business_day(lending.db) is not None
+        if not started:
+            lending.start(settings.lending_first_business_date)
+    except BaseException:
+        lending.db.close()
+        raise
+    return lending
 
 
 @dataclass
@@ -22,16 +42,24 @@ class Platform:
     settings: Settings
     ledger: Ledger
     keys: KeyStore
+    lending: LendingService
     metrics: Metrics = field(default_factory=Metrics)
     money_limiter: TokenBucket = field(default_factory=lambda: TokenBucket(200, 400))
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:
+        ledger = open_ledger(settings.database_url)
+        try:
+            lending = open_lending(settings, ledger)
+        except BaseException:
+            ledger.close()
+            raise
         return cls(
             settings=settings,
-            ledger=open_ledger(settings.database_url),
+            ledger=ledger,
             keys=KeyStore(settings.database_url),
+            lending=lending,
             money_limiter=TokenBucket(settings.money_rate_per_second, settings.money_rate_burst),
         )
 
@@ -45,6 +73,17 @@ class Platform:
         with self.ledger_session() as ledger:
             return fn(ledger)
 
+    @contextmanager
+    def lending_session(self) -> Iterator[LendingService]:
+        """Lending writes its sub-ledger and the SAME ledger, so it takes the ledger's turn."""
+        with self._ledger_lock:
+            yield self.lending
+
+    def with_lending(self, fn: Callable[[LendingService], T]) -> T:
+        with self.lending_session() as lending:
+            return fn(lending)
+
     def close(self) -> None:
+        self.lending.db.close()
         self.ledger.close()
         self.keys.close()

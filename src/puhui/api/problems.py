@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from puhui.errors import ConflictError, NotFoundError, PuhuiError, ValidationError
+from puhui.money import MoneyError
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://puhui.dev/problems/"
@@ -86,7 +87,7 @@ def status_for(error: PuhuiError) -> int:
         return 404
     if isinstance(error, ConflictError):
         return 409
-    if isinstance(error, ValidationError):
+    if isinstance(error, ValidationError | MoneyError):  # bad money input is invalid input
         return 422
     return 400
 

@@ -1,0 +1,168 @@
+"""/v1/lines: credit lines (授信) and drawdowns (借款) on them.
+
+Operators grant, re-limit, freeze and close lines and book drawdowns; agents read lines.
+Drawdowns move money, so they are operator-only (a customer's own app books through a channel
+service holding an operator key; an agent on a call reads, never books) and rate limited.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from puhui.api.keys import ApiKey, Role
+from puhui.api.lending_contract import (
+    AprOut,
+    DrawdownIn,
+    DrawdownOut,
+    InstallmentOut,
+    LimitIn,
+    LineId,
+    LineIn,
+    LineOut,
+    LoanOut,
+    idempotency_key,
+    key_reused,
+)
+from puhui.api.platform import Platform
+from puhui.api.security import money_rate_limit, require
+from puhui.errors import ConflictError, NotFoundError
+from puhui.lending.lines import LineStatus
+from puhui.lending.service import LendingService
+from puhui.money import Money
+
+router = APIRouter(prefix="/v1/lines", tags=["lending: credit lines"])
+
+Operator = Annotated[ApiKey, Depends(require(Role.OPERATOR))]
+Reader = Annotated[ApiKey, Depends(require(Role.AGENT, Role.OPERATOR))]
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+
+def platform_of(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+@router.post(
+    "",
+    response_model=LineOut,
+    status_code=201,
+    summary="Grant a credit line (idempotent by id: 200 with the line when it already exists)",
+    responses={409: {"description": "The id exists with other terms (problem+json)"}},
+)
+def create_line(request: Request, response: Response, body: LineIn, key: Operator) -> LineOut:
+    def run(lending: LendingService) -> tuple[LineOut, bool]:
+        try:
+            lending.line(body.id)
+            existed = True
+        except NotFoundError:
+            existed = False
+        line = lending.create_line(
+            body.id,
+            body.customer_id,
+            body.limit,
+            body.annual_rate,
+            body.expires,
+            body.product_id,
+            body.product_version,
+        )
+        return LineOut.of(line), existed
+
+    line, existed = platform_of(request).with_lending(run)
+    if existed:
+        response.status_code = 200
+    return line
+
+
+@router.get("/{line_id}", response_model=LineOut, summary="A credit line: limit and available")
+def get_line(request: Request, line_id: LineId, key: Reader) -> LineOut:
+    return LineOut.of(platform_of(request).with_lending(lambda s: s.line(line_id)))
+
+
+@router.patch("/{line_id}/limit", response_model=LineOut, summary="Raise or lower the limit")
+def change_limit(request: Request, line_id: LineId, body: LimitIn, key: Operator) -> LineOut:
+    return LineOut.of(
+        platform_of(request).with_lending(lambda s: s.change_limit(line_id, body.limit))
+    )
+
+
+def _set_status(request: Request, line_id: str, status: LineStatus) -> LineOut:
+    return LineOut.of(
+        platform_of(request).with_lending(lambda s: s.set_line_status(line_id, status))
+    )
+
+
+@router.post("/{line_id}/freeze", response_model=LineOut, summary="Freeze: no new drawdowns")
+def freeze(request: Request, line_id: LineId, key: Operator) -> LineOut:
+    return _set_status(request, line_id, LineStatus.FROZEN)
+
+
+@router.post("/{line_id}/unfreeze", response_model=LineOut, summary="Unfreeze a frozen line")
+def unfreeze(request: Request, line_id: LineId, key: Operator) -> LineOut:
+    return _set_status(request, line_id, LineStatus.ACTIVE)
+
+
+@router.post("/{line_id}/close", response_model=LineOut, summary="Close for good")
+def close(request: Request, line_id: LineId, key: Operator) -> LineOut:
+    return _set_status(request, line_id, LineStatus.CLOSED)
+
+
+@router.post(
+    "/{line_id}/drawdowns",
+    response_model=DrawdownOut,
+    status_code=201,
+    summary="Draw on the line: book a loan and disburse (Idempotency-Key required)",
+    dependencies=[Depends(money_rate_limit)],
+    responses={
+        409: {"description": "Line not active, or the key was used with another body"},
+        428: {"description": "Idempotency-Key header missing (problem+json)"},
+        429: {"description": "Rate limited (problem+json, Retry-After)"},
+    },
+)
+def drawdown(
+    request: Request,
+    response: Response,
+    line_id: LineId,
+    body: DrawdownIn,
+    key: Operator,
+    client_id: IdempotencyKey,
+) -> DrawdownOut:
+    def run(lending: LendingService) -> DrawdownOut:
+        try:
+            result = lending.drawdown(
+                client_id, line_id, body.amount, body.installments, body.amortization, body.currency
+            )
+        except ConflictError as error:
+            if error.field == "client_id":
+                raise key_reused(f"Idempotency-Key {client_id!r} booked another drawdown") from None
+            raise
+        loan = result.loan
+        if not result.created:
+            asked = Money.parse(body.amount, loan.currency).minor
+            if (
+                asked != loan.principal
+                or body.installments != loan.installments
+                or body.currency not in (None, loan.currency)
+            ):
+                raise key_reused(
+                    f"Idempotency-Key {client_id!r} booked a drawdown with another body"
+                )
+        schedule = [InstallmentOut.of(r, loan.currency) for r in lending.installments(loan.id)]
+        return DrawdownOut(
+            loan_id=str(loan.id),
+            client_id=loan.client_id,
+            created=result.created,
+            loan=LoanOut.of(loan),
+            schedule=schedule,
+            apr=AprOut(
+                method="PBOC IRR",
+                nominal_pct=loan.apr_nominal,
+                effective_pct=loan.apr_effective,
+            ),
+        )
+
+    out = platform_of(request).with_lending(run)
+    if not out.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return out

@@ -1,0 +1,182 @@
+"""/v1/loans and /v1/repayments: balances, schedule, transactions, payoff quotes, repayments.
+
+Repayments and their reversals move money: operator-only and rate limited, and a repayment
+needs an `Idempotency-Key` (its client id). Agents read loans to answer customers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from puhui.api.keys import ApiKey, Role
+from puhui.api.lending_contract import (
+    ClientId,
+    InstallmentOut,
+    LoanId,
+    LoanOut,
+    PaymentOut,
+    PayoffQuoteOut,
+    RepaymentIn,
+    TransactionOut,
+    idempotency_key,
+    key_reused,
+)
+from puhui.api.problems import ProblemError
+from puhui.api.routers.lines import platform_of
+from puhui.api.security import money_rate_limit, require
+from puhui.errors import ConflictError
+from puhui.lending.service import LendingService
+from puhui.money import Money
+
+router = APIRouter(prefix="/v1", tags=["lending: loans"])
+
+Operator = Annotated[ApiKey, Depends(require(Role.OPERATOR))]
+Reader = Annotated[ApiKey, Depends(require(Role.AGENT, Role.OPERATOR))]
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+#: How far ahead a payoff quote may look (it projects interest day by day).
+MAX_QUOTE_DAYS = 3660
+
+_MONEY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Conflict, or the key was used with another body (problem+json)"},
+    429: {"description": "Rate limited (problem+json, Retry-After)"},
+}
+
+
+@router.get("/loans/{loan_id}", response_model=LoanOut, summary="A loan and its balances")
+def get_loan(request: Request, loan_id: LoanId, key: Reader) -> LoanOut:
+    return LoanOut.of(platform_of(request).with_lending(lambda s: s.loan(int(loan_id))))
+
+
+@router.get(
+    "/loans/{loan_id}/schedule",
+    response_model=list[InstallmentOut],
+    summary="The installments: scheduled (or billed) and paid",
+)
+def get_schedule(request: Request, loan_id: LoanId, key: Reader) -> list[InstallmentOut]:
+    def run(lending: LendingService) -> list[InstallmentOut]:
+        loan = lending.loan(int(loan_id))
+        return [InstallmentOut.of(r, loan.currency) for r in lending.installments(loan.id)]
+
+    return platform_of(request).with_lending(run)
+
+
+@router.get(
+    "/loans/{loan_id}/transactions",
+    response_model=list[TransactionOut],
+    summary="The loan's sub-ledger entries: disbursement, repayments, reversals",
+)
+def get_transactions(request: Request, loan_id: LoanId, key: Reader) -> list[TransactionOut]:
+    def run(lending: LendingService) -> list[TransactionOut]:
+        loan = lending.loan(int(loan_id))
+        with lending.db.read():
+            rows = lending.db.all(
+                "SELECT id, client_id, kind, business_day, amount, reverses, reversed_by, detail"
+                " FROM lending_transactions WHERE loan_id = ? ORDER BY id",
+                (loan.id,),
+            )
+        disbursement = TransactionOut(
+            transaction_id=None,
+            client_id=loan.client_id,
+            kind="disbursement",
+            business_date=date.fromordinal(loan.disbursed_day),
+            amount=loan.fmt(loan.principal),
+            paid={},
+            reverses=None,
+            reversed_by=None,
+        )
+        return [
+            disbursement,
+            *(
+                TransactionOut(
+                    transaction_id=str(r[0]),
+                    client_id=str(r[1]),
+                    kind=str(r[2]),  # type: ignore[arg-type]
+                    business_date=date.fromordinal(int(r[3])),
+                    amount=loan.fmt(int(r[4])),
+                    paid={k: loan.fmt(int(v)) for k, v in json.loads(r[7])["paid"].items()},
+                    reverses=None if r[5] is None else str(r[5]),
+                    reversed_by=None if r[6] is None else str(r[6]),
+                )
+                for r in rows
+            ),
+        ]
+
+    return platform_of(request).with_lending(run)
+
+
+@router.get(
+    "/loans/{loan_id}/payoff-quote",
+    response_model=PayoffQuoteOut,
+    response_model_exclude_none=True,
+    summary="What pays the loan off on a date (default: the business date)",
+)
+def payoff_quote(
+    request: Request,
+    loan_id: LoanId,
+    key: Reader,
+    on: Annotated[date | None, Query(description="The business date or later")] = None,
+) -> PayoffQuoteOut:
+    def run(lending: LendingService) -> PayoffQuoteOut:
+        if on is not None and on > lending.business_date() + timedelta(days=MAX_QUOTE_DAYS):
+            raise ProblemError(
+                422,
+                "validation_error",
+                f"a payoff quote looks at most {MAX_QUOTE_DAYS} days ahead",
+                field="on",
+            )
+        quote = lending.quote(int(loan_id), on)
+        quote.pop("total_minor", None)
+        return PayoffQuoteOut(**{**quote, "loan_id": str(quote["loan_id"])})
+
+    return platform_of(request).with_lending(run)
+
+
+@router.post(
+    "/loans/{loan_id}/repayments",
+    response_model=PaymentOut,
+    status_code=201,
+    summary="Repay any amount on the business date (Idempotency-Key required)",
+    dependencies=[Depends(money_rate_limit)],
+    responses={428: {"description": "Idempotency-Key missing (problem+json)"}, **_MONEY_RESPONSES},
+)
+def repay(
+    request: Request,
+    response: Response,
+    loan_id: LoanId,
+    body: RepaymentIn,
+    key: Operator,
+    client_id: IdempotencyKey,
+) -> PaymentOut:
+    def run(lending: LendingService) -> PaymentOut:
+        try:
+            result = lending.repay(int(loan_id), body.amount, client_id, body.on)
+        except ConflictError as error:
+            if error.field == "client_id":
+                raise key_reused(f"Idempotency-Key {client_id!r} paid another loan") from None
+            raise
+        if not result.created:
+            asked = Money.parse(body.amount, result.loan.currency).minor
+            if asked != result.amount:
+                raise key_reused(f"Idempotency-Key {client_id!r} paid another amount")
+        return PaymentOut.of(result)
+
+    out = platform_of(request).with_lending(run)
+    if not out.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return out
+
+
+@router.post(
+    "/repayments/{client_id}/reversal",
+    response_model=PaymentOut,
+    summary="Reverse a repayment or recovery (idempotent: a repeat returns the reversal)",
+    dependencies=[Depends(money_rate_limit)],
+    responses=_MONEY_RESPONSES,
+)
+def reverse(request: Request, client_id: ClientId, key: Operator) -> PaymentOut:
+    return PaymentOut.of(platform_of(request).with_lending(lambda s: s.reverse(client_id)))
