@@ -1,4 +1,4 @@
-"""The `puhui` command: run (the demo main job), ledger trial-balance/account/bench."""
+"""The `puhui` command: help, the ledger demo, ledger trial-balance/account/bench."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from puhui.cli import app
+from puhui.demo import run_demo
+from puhui.ledger import open_ledger
 
 runner = CliRunner()
 
@@ -32,16 +34,20 @@ def test_every_command_has_help() -> None:
         assert "Usage" in result.output
 
 
+def _book_demo() -> dict[str, object]:
+    """The ledger demo, booked into the default database (`puhui run` now builds the bank)."""
+    with open_ledger("sqlite:///./puhui-data/puhui.db") as ledger:
+        return run_demo(ledger)
+
+
 def test_run_demo_is_idempotent_and_balanced(in_tmp: Path) -> None:
-    first = runner.invoke(app, ["run", "--json"])
-    assert first.exit_code == 0, first.output
-    report = json.loads(first.output)
+    report = json.loads(json.dumps(_book_demo()))
     assert report["trial_balance_zero"] is True
     assert report["transfers_failed"] == []
     loans = {b["id"]: b for b in report["balances"]}
     assert loans[1002]["net_debit"] == "4500.00"
     assert (in_tmp / "puhui-data" / "puhui.db").exists()
-    again = json.loads(runner.invoke(app, ["run", "--json"]).output)
+    again = json.loads(json.dumps(_book_demo()))
     # As in TigerBeetle, `exists` fails a linked chain: the chain's second event reports
     # linked_event_failed, and nothing is booked twice.
     assert again["transfers_existing"] == 7
@@ -50,7 +56,7 @@ def test_run_demo_is_idempotent_and_balanced(in_tmp: Path) -> None:
 
 
 def test_trial_balance_and_account(in_tmp: Path) -> None:
-    runner.invoke(app, ["run", "--json"])
+    _book_demo()
     out = json.loads(runner.invoke(app, ["ledger", "trial-balance", "--json"]).output)
     assert out["balanced"] is True
     assert out["ledgers"][0]["debits_posted"] == out["ledgers"][0]["credits_posted"]
