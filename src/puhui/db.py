@@ -81,7 +81,10 @@ def connect_sqlite(path: str, *, timeout: float = 30.0) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache per connection
+    conn.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache per connection
+    # Checkpoint the WAL every ~64 MiB instead of 4 MiB: pages rewritten by every batch (hot
+    # accounts, index interiors) are copied back once per checkpoint, not once per commit.
+    conn.execute("PRAGMA wal_autocheckpoint=16384")
     conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     return conn
 

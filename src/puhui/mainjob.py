@@ -106,7 +106,8 @@ def _print_summary(info: dict[str, Any]) -> None:
     print_table("Puhui bank / 普惠银行" + (" (reused)" if info["reused"] else ""), ["", ""], rows)
     console.print(f"Console / 控制台: [bold]{info['console']}[/bold]")
     console.print(f"API docs / 接口文档: {info['api_docs']}")
-    console.print(f"Login key (admin) / 登录密钥: [bold]{info['login_key']}[/bold]")
+    # Plain print: a key must never be wrapped across lines.
+    print(f"Login key (admin) / 登录密钥: {info['login_key']}")
 
 
 def _drop_postgres_tables(url: str) -> None:

@@ -93,3 +93,17 @@ def test_bench_rejects_bad_workload(in_tmp: Path) -> None:
     result = runner.invoke(app, ["ledger", "bench", "--workload", "zipf"])
     assert result.exit_code != 0
     assert "workload" in result.output
+
+
+def test_run_builds_the_bank_once_then_reuses_it(in_tmp: Path) -> None:
+    args = ["run", "--no-serve", "--customers", "300", "--days", "3", "--borrowers", "5", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    built = json.loads(first.output[first.output.index("{") :])
+    assert built["reused"] is False and built["customers"] == 300
+    assert built["loans"] == 5 and built["reconciled"] is True
+    assert built["login_key"].startswith("phk_")
+    second = json.loads(runner.invoke(app, args).output)
+    assert second["reused"] is True
+    assert second["strategy_version"] == built["strategy_version"]
+    assert second["login_key"] != built["login_key"]

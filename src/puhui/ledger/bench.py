@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from puhui.db import connect_sqlite
 from puhui.ledger.ledger import BATCH_MAX, Ledger, open_ledger
 from puhui.ledger.sqlite_store import INSERT_TRANSFER_SQL, SCHEMA, transfer_row
 from puhui.ledger.types import Account, Transfer
@@ -127,9 +127,7 @@ def run_ledger(
 
 def raw_sqlite_ceiling(path: str, batches: list[list[Transfer]]) -> float:
     """Rows/s of plain `executemany` inserts of the same rows into the same schema."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn = connect_sqlite(path)  # the same pragmas as the ledger's own connection
     conn.executescript(SCHEMA)
     ts = 1
     started = time.perf_counter()
