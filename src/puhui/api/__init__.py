@@ -1,5 +1,5 @@
-"""The HTTP API (FastAPI): one router per domain, problem+json errors, API keys with roles."""
+"""The HTTP API (FastAPI): one router per domain, problem+json errors, API keys with roles.
 
-from puhui.api.app import create_app
-
-__all__ = ["create_app"]
+`create_app` is imported on demand (`from puhui.api.app import create_app`) so that the CLI's
+key commands do not load the whole application and its models at start-up.
+"""

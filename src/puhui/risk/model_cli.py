@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -14,9 +14,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from puhui.errors import PuhuiError
 from puhui.output import err_console, print_json, print_table
-from puhui.risk.card import model_card
-from puhui.risk.model import CARD_FILE, METRICS_FILE, PointsScale, RiskModel, load_model, save_model
-from puhui.risk.training import TrainConfig, train_model
+
+if TYPE_CHECKING:
+    from puhui.risk.model import RiskModel
 from puhui.tabular import check_suffix, read_table, write_table
 
 app = typer.Typer(help="Risk models: train and score (风险模型：训练与评分).", no_args_is_help=True)
@@ -47,6 +47,11 @@ def train(
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Train a calibrated PD model and write it, its spec, metrics and model card to OUT."""
+    # Imported here: LightGBM, optbinning and scikit-learn would slow every `puhui` command.
+    from puhui.risk.card import model_card
+    from puhui.risk.model import CARD_FILE, METRICS_FILE, PointsScale, save_model
+    from puhui.risk.training import TrainConfig, train_model
+
     started = time.perf_counter()
     try:
         frame = read_table(data)
@@ -108,6 +113,8 @@ def score(
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Score every row: pd, score points and reason codes (Chinese and English), in input order."""
+    from puhui.risk.model import load_model
+
     started = time.perf_counter()
     try:
         check_suffix(out, "out")
