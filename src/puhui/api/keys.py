@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from puhui.db import DatabaseUrl, connect, parse_database_url
+from puhui.db import Database, DatabaseUrl
 from puhui.errors import ValidationError
 
 
@@ -60,19 +60,15 @@ class KeyStore:
     """Creates, verifies and revokes API keys in the platform database."""
 
     def __init__(self, url: str | DatabaseUrl) -> None:
-        self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-        self._lock = threading.Lock()
-        self._conn: Any = connect(self.url)
-        self._exec(SCHEMA)
+        self.db = Database(url)
+        self.db.create_tables(SCHEMA, 7345301)
+        self._lock = threading.Lock()  # one connection, shared by the server's threads
         self._verified: dict[str, ApiKey] = {}
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            cur = self._conn.execute(self.url.sql(sql), params)
-            rows = cur.fetchall() if cur.description else []
-            if self.url.dialect == "postgresql":
-                self._conn.commit()
-            return list(rows)
+        with self._lock, self.db.tx():
+            cur = self.db.execute(sql, params)
+            return list(cur.fetchall()) if cur.description else []
 
     def create(self, role: Role | str, label: str = "") -> tuple[str, ApiKey]:
         """Create a key; the full key is returned once and never stored."""
@@ -125,4 +121,4 @@ class KeyStore:
         return [ApiKey(r[0], Role(r[1]), r[2], r[3]) for r in rows]
 
     def close(self) -> None:
-        self._conn.close()
+        self.db.close()
