@@ -17,7 +17,9 @@ from typing import Any
 import psycopg
 
 from puhui.ledger.engine import AccountPlan, PendingState, TransferPlan
-from puhui.ledger.store import LedgerStore, WriteTransaction
+from puhui.ledger.store import LedgerStore, TRANSFER_COLUMNS,
+    WriteTransaction,
+    account_transfers_query
 from puhui.ledger.types import (
     Account,
     AccountBalance,
@@ -90,10 +92,7 @@ _ACCOUNT_COLS = (
     "id, debits_pending, debits_posted, credits_pending, credits_posted, user_data_128, "
     "user_data_64, user_data_32, ledger, code, flags, timestamp"
 )
-_TRANSFER_COLS = (
-    "id, debit_account_id, credit_account_id, amount, pending_id, user_data_128, user_data_64, "
-    "user_data_32, timeout, ledger, code, flags, timestamp"
-)
+_TRANSFER_COLS = TRANSFER_COLUMNS
 
 
 def u(x: int) -> uuid.UUID:
@@ -308,29 +307,11 @@ class PostgresStore(LedgerStore):
         return {t.id: t for t in map(_transfer, rows)}
 
     def account_transfers(self, f: AccountFilter) -> list[Transfer]:
-        order = "DESC" if f.reversed else "ASC"
-        tmin = f.timestamp_min or 0
-        tmax = f.timestamp_max or I64_MAX
-        key = u(f.account_id)
-        parts = []
-        params: list[Any] = []
-        if f.debits:
-            parts.append(
-                f"SELECT {_TRANSFER_COLS} FROM ledger_transfers "
-                "WHERE debit_account_id = %s AND timestamp BETWEEN %s AND %s"
-            )
-            params += [key, tmin, tmax]
-        if f.credits:
-            parts.append(
-                f"SELECT {_TRANSFER_COLS} FROM ledger_transfers "
-                "WHERE credit_account_id = %s AND timestamp BETWEEN %s AND %s"
-            )
-            params += [key, tmin, tmax]
-        if not parts:
+        query = account_transfers_query(f, u(f.account_id))
+        if query is None:
             return []
-        sql = " UNION ".join(parts) + f" ORDER BY timestamp {order} LIMIT %s"
-        params.append(f.limit)
-        return [_transfer(r) for r in self._read(sql, params)]
+        sql, params = query
+        return [_transfer(r) for r in self._read(sql.replace("?", "%s"), params)]
 
     def account_balances(self, f: AccountFilter) -> list[AccountBalance]:
         order = "DESC" if f.reversed else "ASC"

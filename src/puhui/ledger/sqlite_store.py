@@ -20,7 +20,9 @@ from typing import Any
 
 from puhui.db import connect_sqlite
 from puhui.ledger.engine import AccountPlan, PendingState, TransferPlan
-from puhui.ledger.store import LedgerStore, WriteTransaction, chunks
+from puhui.ledger.store import LedgerStore, TRANSFER_COLUMNS,
+    WriteTransaction,
+    account_transfers_query, chunks
 from puhui.ledger.types import (
     Account,
     AccountBalance,
@@ -94,10 +96,7 @@ _ACCOUNT_COLS = (
     "id, debits_pending, debits_posted, credits_pending, credits_posted, user_data_128, "
     "user_data_64, user_data_32, ledger, code, flags, timestamp"
 )
-_TRANSFER_COLS = (
-    "id, debit_account_id, credit_account_id, amount, pending_id, user_data_128, user_data_64, "
-    "user_data_32, timeout, ledger, code, flags, timestamp"
-)
+_TRANSFER_COLS = TRANSFER_COLUMNS
 
 
 def enc(x: int) -> int | bytes:
@@ -286,28 +285,10 @@ class SqliteStore(LedgerStore):
         return _SqliteWrite(self.conn).load_transfers(ids)
 
     def account_transfers(self, f: AccountFilter) -> list[Transfer]:
-        order = "DESC" if f.reversed else "ASC"
-        tmin = f.timestamp_min or 0
-        tmax = f.timestamp_max or I64_MAX
-        key = enc(f.account_id)
-        parts = []
-        params: list[Any] = []
-        if f.debits:
-            parts.append(
-                f"SELECT {_TRANSFER_COLS} FROM ledger_transfers "
-                "WHERE debit_account_id = ? AND timestamp BETWEEN ? AND ?"
-            )
-            params += [key, tmin, tmax]
-        if f.credits:
-            parts.append(
-                f"SELECT {_TRANSFER_COLS} FROM ledger_transfers "
-                "WHERE credit_account_id = ? AND timestamp BETWEEN ? AND ?"
-            )
-            params += [key, tmin, tmax]
-        if not parts:
+        query = account_transfers_query(f, enc(f.account_id))
+        if query is None:
             return []
-        sql = " UNION ".join(parts) + f" ORDER BY timestamp {order} LIMIT ?"
-        params.append(f.limit)
+        sql, params = query
         return [_transfer(r) for r in self.conn.execute(sql, params).fetchall()]
 
     def account_balances(self, f: AccountFilter) -> list[AccountBalance]:

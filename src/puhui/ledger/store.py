@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 from puhui.ledger.engine import AccountPlan, PendingState, TransferPlan
 from puhui.ledger.types import Account, AccountBalance, AccountFilter, LedgerTotals, Transfer
@@ -77,3 +78,30 @@ class LedgerStore(ABC):
 def chunks(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+TRANSFER_COLUMNS = (
+    "id, debit_account_id, credit_account_id, amount, pending_id, user_data_128, user_data_64, "
+    "user_data_32, timeout, ledger, code, flags, timestamp"
+)
+I64_MAX = (1 << 63) - 1
+
+
+def account_transfers_query(f: AccountFilter, key: Any) -> tuple[str, list[Any]] | None:
+    """SQL (with `?` placeholders) and parameters for an AccountFilter; None if it asks for
+    neither side. `key` is the account id in the backend's own encoding."""
+    tmin = f.timestamp_min or 0
+    tmax = f.timestamp_max or I64_MAX
+    parts: list[str] = []
+    params: list[Any] = []
+    for side, wanted in (("debit", f.debits), ("credit", f.credits)):
+        if wanted:
+            parts.append(
+                f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers "
+                f"WHERE {side}_account_id = ? AND timestamp BETWEEN ? AND ?"
+            )
+            params += [key, tmin, tmax]
+    if not parts:
+        return None
+    order = "DESC" if f.reversed else "ASC"
+    return " UNION ".join(parts) + f" ORDER BY timestamp {order} LIMIT ?", [*params, f.limit]
