@@ -17,9 +17,12 @@ from typing import Any
 import psycopg
 
 from puhui.ledger.engine import AccountPlan, PendingState, TransferPlan
-from puhui.ledger.store import LedgerStore, TRANSFER_COLUMNS,
+from puhui.ledger.store import (
+    TRANSFER_COLUMNS,
+    LedgerStore,
     WriteTransaction,
-    account_transfers_query
+    account_transfers_query,
+)
 from puhui.ledger.types import (
     Account,
     AccountBalance,
@@ -92,7 +95,6 @@ _ACCOUNT_COLS = (
     "id, debits_pending, debits_posted, credits_pending, credits_posted, user_data_128, "
     "user_data_64, user_data_32, ledger, code, flags, timestamp"
 )
-_TRANSFER_COLS = TRANSFER_COLUMNS
 
 
 def u(x: int) -> uuid.UUID:
@@ -154,7 +156,7 @@ class _PgWrite(WriteTransaction):
 
     def load_transfers(self, ids: Iterable[int]) -> dict[int, Transfer]:
         rows = self.conn.execute(
-            f"SELECT {_TRANSFER_COLS} FROM ledger_transfers WHERE id = ANY(%s)", (self._ids(ids),)
+            f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(%s)", (self._ids(ids),)
         ).fetchall()
         return {t.id: t for t in map(_transfer, rows)}
 
@@ -197,7 +199,7 @@ class _PgWrite(WriteTransaction):
     def write_transfers(self, plan: TransferPlan) -> None:
         conn = self.conn
         if plan.inserted:
-            with conn.cursor().copy(f"COPY ledger_transfers ({_TRANSFER_COLS}) FROM STDIN") as cp:
+            with conn.cursor().copy(f"COPY ledger_transfers ({TRANSFER_COLUMNS}) FROM STDIN") as cp:
                 for t in plan.inserted:
                     cp.write_row(
                         (
@@ -301,7 +303,7 @@ class PostgresStore(LedgerStore):
 
     def lookup_transfers(self, ids: list[int]) -> dict[int, Transfer]:
         rows = self._read(
-            f"SELECT {_TRANSFER_COLS} FROM ledger_transfers WHERE id = ANY(%s)",
+            f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(%s)",
             ([u(i) for i in set(ids) if 0 < i < (1 << 128)],),
         )
         return {t.id: t for t in map(_transfer, rows)}

@@ -20,9 +20,13 @@ from typing import Any
 
 from puhui.db import connect_sqlite
 from puhui.ledger.engine import AccountPlan, PendingState, TransferPlan
-from puhui.ledger.store import LedgerStore, TRANSFER_COLUMNS,
+from puhui.ledger.store import (
+    TRANSFER_COLUMNS,
+    LedgerStore,
     WriteTransaction,
-    account_transfers_query, chunks
+    account_transfers_query,
+    chunks,
+)
 from puhui.ledger.types import (
     Account,
     AccountBalance,
@@ -96,7 +100,6 @@ _ACCOUNT_COLS = (
     "id, debits_pending, debits_posted, credits_pending, credits_posted, user_data_128, "
     "user_data_64, user_data_32, ledger, code, flags, timestamp"
 )
-_TRANSFER_COLS = TRANSFER_COLUMNS
 
 
 def enc(x: int) -> int | bytes:
@@ -172,7 +175,7 @@ class _SqliteWrite(WriteTransaction):
 
     def load_transfers(self, ids: Iterable[int]) -> dict[int, Transfer]:
         rows = self._select(
-            f"SELECT {_TRANSFER_COLS} FROM ledger_transfers WHERE id IN ({{}})", ids
+            f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ({{}})", ids
         )
         return {t.id: t for t in map(_transfer, rows)}
 
