@@ -165,7 +165,14 @@ class Database:
             self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # A failed COMMIT (a deferred constraint, a full disk) leaves SQLite's transaction
+            # open: end it, so the connection's next BEGIN works and nothing half-stays.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Database]:

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from puhui import __version__
 from puhui.api import problems
 from puhui.api.decisions_context import DecisionsContext
+from puhui.api.heap import settle_heap
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
 from puhui.api.routers import cob as cob_router
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settle_heap()
         yield
         app.state.decisions.close()
         if platform is None:

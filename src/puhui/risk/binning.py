@@ -10,6 +10,7 @@ Bins follow optbinning: numeric bin i is [split[i-1], split[i]); missing values 
 from __future__ import annotations
 
 import warnings
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -59,6 +60,17 @@ class FeatureBins:
         found: np.ndarray = np.where(valid, lookup[np.clip(codes, 0, max(lookup.size - 1, 0))], -1)
         return found
 
+    def bin_of(self, value: float) -> int:
+        """`bin_index` of one value, without numpy: a single decision bins ~20 cells, and
+        numpy's per-call overhead would cost more than the look-ups (same bins, same order)."""
+        if value != value:  # NaN: missing
+            return -1
+        if self.kind == "numeric":
+            return bisect_right(self.splits, value)
+        code = int(value)
+        lookup = self._lookup_list
+        return lookup[code] if 0 <= code < len(lookup) else -1
+
     def woe_of(self, values: np.ndarray) -> np.ndarray:
         result: np.ndarray = self._woe_table[self.bin_index(values)]  # -1: the missing bin
         return result
@@ -71,6 +83,15 @@ class FeatureBins:
     @cached_property
     def _woe_table(self) -> np.ndarray:
         return np.append(np.asarray(self.woe, dtype=np.float64), self.woe_missing)
+
+    @cached_property
+    def woe_list(self) -> list[float]:
+        """WOE per bin, the missing bin last (index -1), as Python floats."""
+        return [*self.woe, self.woe_missing]
+
+    @cached_property
+    def _lookup_list(self) -> list[int]:
+        return [int(b) for b in self._lookup]
 
     @cached_property
     def _lookup(self) -> np.ndarray:
@@ -118,6 +139,10 @@ class WoeBinning:
 
     def transform(self, matrix: np.ndarray) -> np.ndarray:
         """WOE of every cell of an encoded (n, features) matrix."""
+        if matrix.shape[0] == 1:  # one decision: plain look-ups beat numpy's call overhead
+            row = matrix[0].tolist()
+            woe = [b.woe_list[b.bin_of(v)] for b, v in zip(self.bins, row, strict=True)]
+            return np.asarray([woe], dtype=np.float64)
         out = np.empty_like(matrix, dtype=np.float64)
         for j, feature_bins in enumerate(self.bins):
             out[:, j] = feature_bins.woe_of(matrix[:, j])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,25 +39,46 @@ class ScorecardModel:
         """Per feature, the log-odds added over that feature's best attribute (>= 0)."""
         woe = self.binning.transform(matrix)
         coef = np.asarray(self.coef)
-        result: np.ndarray = woe * coef - self._best()
+        result: np.ndarray = woe * coef - self._best
         return result
 
     def directions(self, spec: FeatureSpec, matrix: np.ndarray) -> np.ndarray:
         """Direction code of every cell (see `reasons.DIRECTIONS`): a numeric value is `high`
         when its bin lies above the feature's best bin, else `low`."""
+        best_bins = self._best_bins
+        if matrix.shape[0] == 1:  # one decision: plain look-ups beat numpy's call overhead
+            codes = []
+            for j, (feature, value) in enumerate(
+                zip(spec.features, matrix[0].tolist(), strict=True)
+            ):
+                if value != value:
+                    codes.append(MISSING)
+                elif feature.kind == "numeric":
+                    above = self.binning.bins[j].bin_of(value) > best_bins[j]
+                    codes.append(HIGH if above else LOW)
+                else:
+                    codes.append(VALUE)
+            return np.asarray([codes], dtype=np.int8)
         out = np.full(matrix.shape, VALUE, dtype=np.int8)
         for j, feature in enumerate(spec.features):
             if feature.kind == "numeric":
                 bins = self.binning.bins[j]
-                levels = [
-                    self.coef[j] * w if c > 0 else np.inf
-                    for w, c in zip(bins.woe, bins.count, strict=True)
-                ]
-                best = int(np.argmin(levels)) if levels else 0
-                out[:, j] = np.where(bins.bin_index(matrix[:, j]) > best, HIGH, LOW)
+                out[:, j] = np.where(bins.bin_index(matrix[:, j]) > best_bins[j], HIGH, LOW)
         out[np.isnan(matrix)] = MISSING
         return out
 
+    @cached_property
+    def _best_bins(self) -> tuple[int, ...]:
+        """Per feature, the bin with the lowest coef * WOE among bins seen in training."""
+        best = []
+        for coef, bins in zip(self.coef, self.binning.bins, strict=True):
+            levels = [
+                coef * w if c > 0 else np.inf for w, c in zip(bins.woe, bins.count, strict=True)
+            ]
+            best.append(int(np.argmin(levels)) if levels else 0)
+        return tuple(best)
+
+    @cached_property
     def _best(self) -> np.ndarray:
         best = []
         for coef, bins in zip(self.coef, self.binning.bins, strict=True):

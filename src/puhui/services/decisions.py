@@ -73,11 +73,21 @@ class DecisionService:
         self, fields: Mapping[str, Any], application_id: str | None = None, *, grant: bool = True
     ) -> AuditEntry:
         """Decide one application, grant its line if approved, and log it — atomically."""
+        return self.record(self.evaluate(fields, application_id), grant=grant)
+
+    def evaluate(
+        self, fields: Mapping[str, Any], application_id: str | None = None
+    ) -> DecisionResult:
+        """The decision alone (pure CPU, no database): what `record` then logs."""
         if application_id is not None and (
             not isinstance(application_id, str) or not 0 < len(application_id) <= 128
         ):
             raise ValidationError("application_id must be 1-128 characters", field="application_id")
-        result = self.decider.decide(fields, application_id)
+        return self.decider.decide(fields, application_id)
+
+    def record(self, result: DecisionResult, *, grant: bool = True) -> AuditEntry:
+        """Grant (if approved) and log an evaluated decision in one transaction; a repeated
+        application id returns the decision already logged and changes nothing."""
         with self.db.tx():
             existing = audit.by_application(self.db, result.application_id)
             if existing is not None:

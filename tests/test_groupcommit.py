@@ -1,0 +1,148 @@
+"""Group commit on both real backends: many units, one transaction, each unit all-or-nothing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from puhui.db import Database
+from puhui.errors import ValidationError
+from puhui.groupcommit import GroupCommit
+
+DDL = "CREATE TABLE IF NOT EXISTS gc_rows (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)"
+
+
+def _insert(k: int, fail: bool = False) -> Callable[[Database], int]:
+    def unit(db: Database) -> int:
+        db.execute("INSERT INTO gc_rows (k, v) VALUES (?, ?)", (k, k * 10))
+        if fail:  # after writing: the savepoint must take the row back
+            raise ValidationError(f"unit {k} refused", field="k")
+        return k
+
+    return unit
+
+
+def _rows(db: Database) -> list[tuple[int, int]]:
+    with db.read():
+        return [(int(k), int(v)) for k, v in db.all("SELECT k, v FROM gc_rows ORDER BY k")]
+
+
+def test_a_failing_unit_is_rolled_back_alone(database_url: str) -> None:
+    db = Database(database_url)
+    db.create_tables(DDL, 11)
+    committer = GroupCommit(db)
+    futures = [committer.submit(_insert(k, fail=k % 3 == 0)) for k in range(1, 31)]
+    outcomes = []
+    for k, future in enumerate(futures, start=1):
+        if k % 3 == 0:
+            with pytest.raises(ValidationError) as err:
+                future.result(timeout=30)
+            assert err.value.field == "k"
+            outcomes.append(None)
+        else:
+            outcomes.append(future.result(timeout=30))
+    committer.close()
+    expected = [(k, k * 10) for k in range(1, 31) if k % 3]
+    assert _rows(db) == expected
+    assert committer.units == 30 and 1 <= committer.batches <= 30
+    db.close()
+
+
+def test_a_duplicate_inside_one_batch_fails_only_itself(database_url: str) -> None:
+    """A unit that violates a constraint (the same key twice) is its caller's error only."""
+    db = Database(database_url)
+    db.create_tables(DDL, 11)
+    committer = GroupCommit(db)
+    gate = threading.Event()
+    blocker = committer.submit(lambda _db: gate.wait(30))  # hold the writer so a batch forms
+    first = committer.submit(_insert(7))
+    again = committer.submit(_insert(7))
+    other = committer.submit(_insert(8))
+    gate.set()
+    assert blocker.result(timeout=30) is True
+    assert first.result(timeout=30) == 7 and other.result(timeout=30) == 8
+    with pytest.raises(Exception):  # noqa: B017 - the backend's integrity error, either kind
+        again.result(timeout=30)
+    committer.close()
+    assert _rows(db) == [(7, 70), (8, 80)]
+    db.close()
+
+
+def test_a_failed_commit_answers_every_caller_and_keeps_nothing(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    db.create_tables(DDL, 11)
+    # A deferred constraint fails at COMMIT, after every unit succeeded.
+    db.create_tables(
+        "CREATE TABLE IF NOT EXISTS gc_parent (k INTEGER PRIMARY KEY);"
+        "CREATE TABLE IF NOT EXISTS gc_child (k INTEGER REFERENCES gc_parent (k)"
+        " DEFERRABLE INITIALLY DEFERRED)",
+        12,
+    )
+    db.execute("PRAGMA foreign_keys = ON")
+    committer = GroupCommit(db)
+    gate = threading.Event()
+    committer.submit(lambda _db: gate.wait(30))
+    good = committer.submit(_insert(1))
+    orphan = committer.submit(lambda d: d.execute("INSERT INTO gc_child (k) VALUES (99)"))
+    gate.set()
+    for future in (good, orphan):
+        with pytest.raises(Exception):  # noqa: B017 - sqlite3.IntegrityError at COMMIT
+            future.result(timeout=30)
+    committer.close()
+    assert _rows(db) == []
+    db.close()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60))
+def test_concurrent_callers_each_apply_at_most_once(
+    sqlite_url: str, units: list[tuple[int, bool]]
+) -> None:
+    """Any mix of keys (repeats included) and failures from 4 threads: the table holds each
+    key at most once, exactly the keys some caller was told succeeded."""
+    db = Database(sqlite_url)
+    db.create_tables(DDL, 11)
+    db.execute("DELETE FROM gc_rows")
+    committer = GroupCommit(db, max_batch=7)
+    futures: list[tuple[int, Future[object]]] = []
+    lock = threading.Lock()
+
+    def caller(part: list[tuple[int, bool]]) -> None:
+        for k, fail in part:
+            future = committer.submit(_insert(k, fail))
+            with lock:
+                futures.append((k, future))
+
+    threads = [threading.Thread(target=caller, args=(units[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    succeeded = []
+    for k, future in futures:
+        try:
+            future.result(timeout=30)
+        except Exception:
+            continue
+        succeeded.append(k)
+    committer.close()
+    assert len(succeeded) == len(set(succeeded))
+    assert _rows(db) == sorted((k, k * 10) for k in succeeded)
+    assert {k for k, fail in units if not fail} == set(succeeded)
+    db.close()
+
+
+def test_closed_committer_refuses_work(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    committer = GroupCommit(db)
+    committer.close()
+    with pytest.raises(RuntimeError):
+        committer.submit(lambda _db: None)
+    db.close()
