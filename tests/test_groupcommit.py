@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from puhui.db import Database
 from puhui.errors import ValidationError
-from puhui.groupcommit import GroupCommit
+from puhui.groupcommit import GroupCommit, LoopGroupCommit
 
 DDL = "CREATE TABLE IF NOT EXISTS gc_rows (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)"
 
@@ -145,4 +146,55 @@ def test_closed_committer_refuses_work(sqlite_url: str) -> None:
     committer.close()
     with pytest.raises(RuntimeError):
         committer.submit(lambda _db: None)
+    db.close()
+
+
+def test_loop_group_commit_batches_one_iteration_and_isolates_failures(database_url: str) -> None:
+    """Callers that reach `run` in the same loop iteration share one transaction; a failing
+    unit is rolled back alone and its caller alone gets the error."""
+    db = Database(database_url)
+    db.create_tables(DDL, 11)
+    committer = LoopGroupCommit(db)
+
+    async def main() -> list[object]:
+        calls = [committer.run(_insert(k, fail=k == 3)) for k in range(1, 7)]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert results[:2] == [1, 2] and results[3:] == [4, 5, 6]
+    assert isinstance(results[2], ValidationError) and results[2].field == "k"
+    assert committer.batches == 1 and committer.units == 6
+    assert _rows(db) == [(k, k * 10) for k in (1, 2, 4, 5, 6)]
+    db.close()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.integers(0, 30), st.booleans(), st.integers(0, 3)), max_size=40))
+def test_loop_group_commit_applies_each_key_at_most_once(
+    sqlite_url: str, units: list[tuple[int, bool, int]]
+) -> None:
+    """Callers arriving over several loop iterations (random sleeps), keys repeating: every
+    caller told "done" has its row, and no key is stored twice."""
+    db = Database(sqlite_url)
+    db.create_tables(DDL, 11)
+    db.execute("DELETE FROM gc_rows")
+    committer = LoopGroupCommit(db, max_batch=5)
+
+    async def one(k: int, fail: bool, ticks: int) -> int | None:
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        try:
+            return await committer.run(_insert(k, fail))
+        except Exception:
+            return None
+
+    async def main() -> list[int | None]:
+        return await asyncio.gather(*(one(*u) for u in units))
+
+    done = [k for k in asyncio.run(main()) if k is not None]
+    assert len(done) == len(set(done))
+    assert _rows(db) == sorted((k, k * 10) for k in done)
+    assert {k for k, fail, _ in units if not fail} == set(done)
     db.close()

@@ -14,16 +14,23 @@ own SAVEPOINT of one transaction, commits once, and only then answers each calle
 This is the batching TigerBeetle and PostgreSQL's `commit_delay` use, without any delay: a
 batch is whatever arrived while the previous commit was running, so one lone caller is never
 made to wait.
+
+Several server processes may share one SQLite file (`puhui serve --workers 2`). SQLite makes
+a writer that finds the file locked poll with growing sleeps (1, 2, 5, 10 ms...), which would
+land on the latency tail; so on SQLite the writers of all processes first queue on an OS file
+lock (`flock`), which wakes the next one the moment the last commit ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from puhui.db import Database
@@ -31,6 +38,25 @@ from puhui.db import Database
 T = TypeVar("T")
 
 _STOP = object()
+
+
+@contextmanager
+def _file_lock(path: str) -> Iterator[None]:
+    """An exclusive `flock` on `path` (created if missing), held for the block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def writer_lock(db: Database) -> AbstractContextManager[None]:
+    """The cross-process writer queue for `db`: a file lock beside a SQLite file, else none
+    (PostgreSQL's own locks wake waiters at once)."""
+    if db.dialect == "sqlite" and db.url.target != ":memory:":
+        return _file_lock(db.url.target + "-writer.lock")
+    return nullcontext()
 
 
 class GroupCommit:
@@ -98,21 +124,8 @@ class GroupCommit:
                 self._commit([(u, f) for u, f in batch if f.set_running_or_notify_cancel()])
 
     def _commit(self, batch: list[tuple[Callable[[Database], Any], Future[Any]]]) -> None:
-        db = self.db
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._lock, db.tx():
-                for unit, _ in batch:
-                    db.execute("SAVEPOINT unit")
-                    try:
-                        value = unit(db)
-                    except BaseException as error:  # handed to its caller
-                        db.execute("ROLLBACK TO SAVEPOINT unit")
-                        db.execute("RELEASE SAVEPOINT unit")
-                        outcomes.append((False, error))
-                    else:
-                        db.execute("RELEASE SAVEPOINT unit")
-                        outcomes.append((True, value))
+            outcomes = commit_units(self.db, self._lock, [unit for unit, _ in batch])
         except BaseException as error:  # the commit failed: no unit stands
             for _, future in batch:
                 future.set_exception(error)
@@ -124,3 +137,86 @@ class GroupCommit:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+
+class LoopGroupCommit:
+    """Group commit on the event loop's own thread, for a server whose requests are async.
+
+    A writer thread would have to win the GIL back from the busy loop after every SQLite call
+    (measured: a batch's units took 3 ms of wall time for 0.7 ms of work). Here the units run
+    on the loop itself: the first caller of a loop iteration schedules one flush at the end of
+    the iteration, every caller that reaches `run` before it joins the batch, and the flush
+    runs them in one transaction. The loop blocks only for the commit's fsync, once per batch.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = 256,
+        lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._lock = lock if lock is not None else nullcontext()
+        self._pending: list[tuple[Callable[[Database], Any], asyncio.Future[Any]]] = []
+        self._scheduled = False
+        self.batches = 0
+        self.units = 0
+
+    async def run(self, unit: Callable[[Database], T]) -> T:
+        """Run `unit` in the next batch; returns after the commit that made it durable."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._pending.append((unit, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch = self._pending[: self.max_batch]
+        del self._pending[: self.max_batch]
+        self._scheduled = bool(self._pending)
+        if self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        batch = [(unit, future) for unit, future in batch if not future.cancelled()]
+        if not batch:
+            return
+        try:
+            outcomes = commit_units(self.db, self._lock, [unit for unit, _ in batch])
+        except BaseException as error:  # the commit failed: no unit stands
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        self.batches += 1
+        self.units += len(batch)
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():  # its caller gave up (cancelled); the write still stands
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+def commit_units(
+    db: Database, lock: AbstractContextManager[Any], units: list[Callable[[Database], Any]]
+) -> list[tuple[bool, Any]]:
+    """Run `units` in savepoints of one transaction and commit it: per unit (True, value) or
+    (False, its exception, rolled back alone). Raises if the transaction itself fails."""
+    outcomes: list[tuple[bool, Any]] = []
+    with lock, writer_lock(db), db.tx():
+        for unit in units:
+            db.execute("SAVEPOINT unit")
+            try:
+                value = unit(db)
+            except BaseException as error:  # handed to its caller
+                db.execute("ROLLBACK TO SAVEPOINT unit")
+                db.execute("RELEASE SAVEPOINT unit")
+                outcomes.append((False, error))
+            else:
+                db.execute("RELEASE SAVEPOINT unit")
+                outcomes.append((True, value))
+    return outcomes

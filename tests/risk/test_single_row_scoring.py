@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from puhui.risk.binning import FeatureBins, WoeBinning
+from puhui.risk.reasons import top_positive
 from puhui.risk.scorecard import ScorecardModel
 from puhui.risk.spec import FeatureSpec
 
@@ -73,3 +74,25 @@ def test_one_row_equals_its_row_in_a_batch(
         assert card.directions(SPEC, one).tobytes() == directions[i : i + 1].tobytes()
         assert card.contributions(one).tobytes() == contributions[i : i + 1].tobytes()
         assert card.margin(one).tobytes() == margins[i : i + 1].tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from([0.0, 1e-10, 0.5, 2.0, -1.0]) | st.floats(-5, 5), min_size=5, max_size=5
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    st.integers(0, 6),
+)
+def test_reason_ranking_of_one_row_equals_the_batch(rows: list[list[float]], top: int) -> None:
+    """Ties keep feature order (a stable sort) on both paths; only contributions > 1e-9 count."""
+    batch = np.asarray(rows, dtype=np.float64)
+    index, size = top_positive(batch, top)
+    for i in range(batch.shape[0]):
+        one_index, one_size = top_positive(batch[i : i + 1], top)
+        assert one_index.dtype == index.dtype and one_size.dtype == size.dtype
+        assert one_index.tolist() == index[i : i + 1].tolist()
+        assert one_size.tobytes() == size[i : i + 1].tobytes()

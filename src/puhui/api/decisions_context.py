@@ -16,7 +16,7 @@ from typing import TypeVar
 from puhui.api.heap import settle_heap
 from puhui.governance.audit import AuditEntry
 from puhui.governance.registry import champion, load_strategy_version, materialise_model
-from puhui.groupcommit import GroupCommit
+from puhui.groupcommit import LoopGroupCommit
 from puhui.lending.store import Db
 from puhui.risk.decide import Decider, DecisionResult
 from puhui.risk.model import load_model
@@ -32,7 +32,7 @@ class DecisionsContext:
         self._lock = threading.Lock()
         self._db: Db | None = None
         self._service: DecisionService | None = None
-        self._committer: GroupCommit | None = None
+        self._committer: LoopGroupCommit | None = None
 
     @property
     def db(self) -> Db:
@@ -70,7 +70,7 @@ class DecisionsContext:
         if self._committer is None:
             with self._lock:
                 if self._committer is None:
-                    self._committer = GroupCommit(self.db, lock=self._lock, name="decisions")
+                    self._committer = LoopGroupCommit(self.db, lock=self._lock)
         return await self._committer.run(lambda db: service.record(result, grant=grant))
 
     def with_service(self, fn: Callable[[DecisionService], T]) -> T:
@@ -83,7 +83,5 @@ class DecisionsContext:
             return fn(self.db)
 
     def close(self) -> None:
-        if self._committer is not None:
-            self._committer.close()
         if self._db is not None:
             self._db.close()

@@ -22,6 +22,11 @@ async def current_key(request: Request, presented: str | None = Depends(api_key_
 
     Async on purpose: a sync dependency costs a thread-pool hop per request, and a verified
     key is answered from memory."""
+    return authenticate(request, presented)
+
+
+def authenticate(request: Request, presented: str | None) -> ApiKey:
+    """`current_key`'s check as a plain function, for dependencies that must stay flat."""
     if not presented:
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
@@ -49,7 +54,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency that admits the given roles (admins are always admitted)."""
     allowed = {*roles, Role.ADMIN}
 
-    async def check(key: ApiKey = Depends(current_key)) -> ApiKey:
+    # One dependency level, not two: every level costs FastAPI's resolver per request.
+    async def check(request: Request, presented: str | None = Depends(api_key_header)) -> ApiKey:
+        key = authenticate(request, presented)
         if key.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise ProblemError(

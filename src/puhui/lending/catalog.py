@@ -57,24 +57,23 @@ def load_product(db: Db, product_id: str, version: int | None = None) -> Product
 
     (id, version) is immutable once registered, so it is cached per database URL.
     """
-    key = (db.url.raw, product_id, version or 0)
-    if version is not None and key in _BY_KEY:
+    if version is None:  # the latest: look up its number, then the cached (id, version)
+        (latest,) = db.one(
+            "SELECT MAX(version) FROM lending_products WHERE product_id = ?", (product_id,)
+        )
+        if latest is None:
+            raise NotFoundError(f"product {product_id} is not registered", field="product")
+        version = int(latest)
+    key = (db.url.raw, product_id, version)
+    if key in _BY_KEY:
         return _BY_KEY[key]
-    if version is None:
-        row = db.one(
-            "SELECT body FROM lending_products WHERE product_id = ? ORDER BY version DESC LIMIT 1",
-            (product_id,),
-        )
-    else:
-        row = db.one(
-            "SELECT body FROM lending_products WHERE product_id = ? AND version = ?",
-            (product_id, version),
-        )
+    row = db.one(
+        "SELECT body FROM lending_products WHERE product_id = ? AND version = ?",
+        (product_id, version),
+    )
     if row is None:
         raise NotFoundError(f"product {product_id} v{version} is not registered", field="product")
-    product = _parse(str(row[0]))
-    if version is not None:
-        _BY_KEY[key] = product
+    product = _BY_KEY[key] = _parse(str(row[0]))
     return product
 
 

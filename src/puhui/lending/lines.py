@@ -159,7 +159,19 @@ def create_line(
         db.execute(
             f"INSERT INTO lending_lines ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values
         )
-        return get_line(db, line_id)
+        # A new line has no loans: nothing outstanding, no need to read it back.
+        return CreditLine(
+            id=line_id,
+            customer_id=customer_id,
+            currency=product.currency,
+            limit=limit_minor,
+            annual_rate=Decimal(str(rate)),
+            expires=expires,
+            status=LineStatus.ACTIVE,
+            product_id=product.id,
+            product_version=product.version,
+            outstanding=0,
+        )
 
 
 def change_limit(db: Db, line_id: str, limit: Decimal | str) -> CreditLine:

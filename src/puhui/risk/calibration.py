@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,18 @@ class Calibrator:
         if self.method == "platt":
             result: np.ndarray = 1.0 / (1.0 + np.exp(-(self.a * margin + self.b)))
         else:
-            result = np.interp(margin, self.x, self.y)
+            result = np.interp(margin, self._x, self._y)
         clipped: np.ndarray = np.clip(result, _EPS, 1.0 - _EPS)
         return clipped
+
+    # The interpolation points as arrays, built once (a tuple is converted on every call).
+    @cached_property
+    def _x(self) -> np.ndarray:
+        return np.asarray(self.x, dtype=np.float64)
+
+    @cached_property
+    def _y(self) -> np.ndarray:
+        return np.asarray(self.y, dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
         return {

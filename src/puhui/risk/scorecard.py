@@ -32,14 +32,13 @@ class ScorecardModel:
         # A row-wise sum, not `woe @ coef`: BLAS may block a matrix product differently for
         # different batch sizes, and a customer's PD must not depend on who else is in the
         # batch (a logged decision is replayed one row at a time).
-        result: np.ndarray = self.intercept + (woe * np.asarray(self.coef)).sum(axis=1)
+        result: np.ndarray = self.intercept + (woe * self._coef).sum(axis=1)
         return result
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """Per feature, the log-odds added over that feature's best attribute (>= 0)."""
         woe = self.binning.transform(matrix)
-        coef = np.asarray(self.coef)
-        result: np.ndarray = woe * coef - self._best
+        result: np.ndarray = woe * self._coef - self._best
         return result
 
     def directions(self, spec: FeatureSpec, matrix: np.ndarray) -> np.ndarray:
@@ -66,6 +65,10 @@ class ScorecardModel:
                 out[:, j] = np.where(bins.bin_index(matrix[:, j]) > best_bins[j], HIGH, LOW)
         out[np.isnan(matrix)] = MISSING
         return out
+
+    @cached_property
+    def _coef(self) -> np.ndarray:
+        return np.asarray(self.coef, dtype=np.float64)
 
     @cached_property
     def _best_bins(self) -> tuple[int, ...]:
