@@ -112,13 +112,11 @@ class LendingService:
         return self.drawdown_many([request])[0]
 
     def drawdown_many(self, requests: Sequence[dd.DrawdownRequest]) -> list[dd.DrawdownResult]:
-        with self.db.read():
-            currencies = {
-                str(r[0]) for r in self.db.all("SELECT DISTINCT currency FROM lending_lines")
-            }
-        for currency in currencies:
-            self._chart(currency)
         results = dd.book_drawdowns(self.db, requests)
+        # Each loan's currency has its chart of accounts before its disbursement is posted
+        # (a product's chart is also made when it is registered, so a crash here is safe).
+        for currency in {r.loan.currency for r in results}:
+            self._chart(currency)
         flush(self.db, self.ledger)
         return results
 
