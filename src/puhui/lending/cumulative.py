@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from puhui.errors import ValidationError
 from puhui.lending.arith import Arith, java_double, pmt
@@ -33,6 +34,7 @@ from puhui.lending.terms import (
 
 _PERIODS_PER_YEAR = {Frequency.DAYS: 365, Frequency.WEEKS: 52, Frequency.MONTHS: 12}
 _HUNDRED = Decimal("100.0")
+_THIRTY = Decimal(30)
 
 
 class _Cumulative:
@@ -45,6 +47,9 @@ class _Cumulative:
         self.interest_grace = set(range(1, terms.grace_interest + 1))
         self.emi: Decimal | None = None
         self.fixed_principal: Decimal | None = None
+        self.per_year = Decimal(self.periods_in_year())
+        # The daily (or per-unit) rate, rounded as Fineract rounds it, is the same every period.
+        self.unit_rate = self.a.div(self.a.div(terms.annual_rate, self.per_year), _HUNDRED)
 
     # -- rates ---------------------------------------------------------------------------
     def periods_in_year(self) -> int:
@@ -55,36 +60,14 @@ class _Cumulative:
             return t.days_in_year.days()
         return _PERIODS_PER_YEAR[t.frequency]
 
-    def periods_between(self, start: date, end: date) -> Decimal:
-        """LoanApplicationTerms.calculatePeriodsBetweenDates (without a meeting calendar)."""
-        t = self.t
-        if t.frequency is Frequency.DAYS:
-            return java_double(float((end - start).days))
-        if t.frequency is Frequency.WEEKS:
-            weeks = (end - start).days // 7
-            left = (end - add_period(start, Frequency.WEEKS, weeks)).days
-            return Decimal(weeks) + java_double(left / 7)
-        months = months_between(start, end)
-        after = add_months(start, months)
-        following = add_months(start, months + 1)
-        left = (end - after).days
-        return Decimal(months) + java_double(left / (following - after).days)
-
     def periodic_rate(self, start: date, end: date, for_pmt: bool = False) -> Decimal:
         t, a = self.t, self.a
-        per_year = Decimal(self.periods_in_year())
-        if for_pmt or t.interest_period is InterestPeriod.SAME_AS_REPAYMENT:
-            frequency = Decimal(t.every)
-        else:
-            frequency = self.periods_between(start, end)
         if t.interest_period is InterestPeriod.SAME_AS_REPAYMENT:
-            return a.div(a.div(t.annual_rate, per_year), _HUNDRED) * frequency
-        days = Decimal((end - start).days)
-        one_day = a.div(a.div(t.annual_rate, per_year), _HUNDRED)
-        thirty = for_pmt or t.days_in_month is DaysInMonth.D30
-        if t.frequency is Frequency.MONTHS and thirty:
-            days = a.mul(frequency, Decimal(30))
-        return a.mul(one_day, days)
+            return self.unit_rate * Decimal(t.every)
+        if t.frequency is Frequency.MONTHS and (for_pmt or t.days_in_month is DaysInMonth.D30):
+            frequency = Decimal(t.every) if for_pmt else periods_between(t.frequency, start, end)
+            return a.mul(self.unit_rate, a.mul(frequency, _THIRTY))
+        return a.mul(self.unit_rate, Decimal((end - start).days))
 
     # -- components ----------------------------------------------------------------------
     def pmt_amount(self, balance: Decimal) -> Decimal:
@@ -243,14 +226,28 @@ class _Cumulative:
     ) -> Installment:  # fmt: skip
         s = self.t.scale
         return Installment(
-            n=k,
-            from_date=start,
-            due_date=due,
-            principal=to_minor(principal, s),
-            interest=to_minor(interest, s),
-            fee=to_minor(fee, s),
-            balance=to_minor(balance, s),
-        )
+            k, start, due, to_minor(principal, s), to_minor(interest, s), to_minor(fee, s),
+            to_minor(balance, s),
+        )  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def periods_between(frequency: Frequency, start: date, end: date) -> Decimal:
+    """LoanApplicationTerms.calculatePeriodsBetweenDates (without a meeting calendar).
+
+    Cached: loans disbursed on the same day share their due dates, so their period lengths.
+    """
+    if frequency is Frequency.DAYS:
+        return java_double(float((end - start).days))
+    if frequency is Frequency.WEEKS:
+        weeks = (end - start).days // 7
+        left = (end - add_period(start, Frequency.WEEKS, weeks)).days
+        return Decimal(weeks) + java_double(left / 7)
+    months = months_between(start, end)
+    after = add_months(start, months)
+    following = add_months(start, months + 1)
+    left = (end - after).days
+    return Decimal(months) + java_double(left / (following - after).days)
 
 
 def cumulative_installments(terms: LoanTerms) -> list[Installment]:

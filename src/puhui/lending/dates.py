@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 from puhui.lending.terms import Frequency
 
 
+@lru_cache(maxsize=65536)
 def add_months(start: date, months: int) -> date:
-    """`start` plus `months` calendar months, clamped to the last day (Jan 31 + 1 = Feb 28)."""
+    """`start` plus `months` calendar months, clamped to the last day (Jan 31 + 1 = Feb 28).
+
+    Cached: schedules, APR unit periods and day counts ask for the same few dates per loan.
+    """
     total = start.year * 12 + (start.month - 1) + months
     year, month = divmod(total, 12)
     day = min(start.day, calendar.monthrange(year, month + 1)[1])

@@ -142,6 +142,18 @@ class _Batch:
         self.loans: list[tuple[Any, ...]] = []
         self.installments: list[tuple[int, ...]] = []
         self.postings: list[Posting] = []
+        self.existing: dict[str, int] = {}
+
+    def find_existing(self, client_ids: Sequence[object]) -> None:
+        """Loan ids already booked under any of these client ids (one query per 500)."""
+        wanted = sorted({c for c in client_ids if isinstance(c, str)})
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for client_id, loan_id in self.db.all(
+                f"SELECT client_id, id FROM lending_loans WHERE client_id IN ({marks})", chunk
+            ):
+                self.existing[str(client_id)] = int(loan_id)
 
     def line(self, line_id: str) -> CreditLine:
         if line_id not in self.lines:
@@ -174,10 +186,8 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
     if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 64:
         raise ValidationError("client_id must be 1..64 characters", field="client_id")
     earlier = batch.booked.get(client_id)
-    if earlier is None:
-        row = db.one("SELECT id FROM lending_loans WHERE client_id = ?", (client_id,))
-        if row is not None:
-            earlier = DrawdownResult(load_loan(db, loan_id=int(row[0])), created=False)
+    if earlier is None and client_id in batch.existing:
+        earlier = DrawdownResult(load_loan(db, loan_id=batch.existing[client_id]), created=False)
     if earlier is not None:
         loan = earlier.loan
         if loan.line_id != request.line_id:
@@ -299,6 +309,7 @@ def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[Drawdown
             raise ValidationError("the business date is not set", field="business_date")
         ids = db.next_ids("lending_loans", len(requests))
         batch = _Batch(db, today)
+        batch.find_existing([r.client_id for r in requests])
         # Lock the lines in one global order, so concurrent batches cannot deadlock.
         for line_id in sorted({r.line_id for r in requests if isinstance(r.line_id, str)}):
             with suppress(NotFoundError):
