@@ -47,6 +47,7 @@ class _Cumulative:
         self.interest_grace = set(range(1, terms.grace_interest + 1))
         self.emi: Decimal | None = None
         self.fixed_principal: Decimal | None = None
+        self._fee, self._fee_minor = Decimal(0), 0
         self.per_year = Decimal(self.periods_in_year())
         # The daily (or per-unit) rate, rounded as Fineract rounds it, is the same every period.
         self.unit_rate = self.a.div(self.a.div(terms.annual_rate, self.per_year), _HUNDRED)
@@ -79,8 +80,8 @@ class _Cumulative:
             raw = java_double(pmt(float(rate), float(remaining), float(-balance)))
             if t.installment_multiple is not None:
                 raw = self.a.to_multiple(raw, t.installment_multiple)
-            self.emi = raw
-        return self.a.money(self.emi)
+            self.emi = self.a.money(raw)
+        return self.emi
 
     def equal_principal(self, k: int) -> Decimal:
         if self.fixed_principal is None:
@@ -225,8 +226,10 @@ class _Cumulative:
         fee: Decimal, balance: Decimal,
     ) -> Installment:  # fmt: skip
         s = self.t.scale
+        if fee is not self._fee:
+            self._fee, self._fee_minor = fee, to_minor(fee, s)
         return Installment(
-            k, start, due, to_minor(principal, s), to_minor(interest, s), to_minor(fee, s),
+            k, start, due, to_minor(principal, s), to_minor(interest, s), self._fee_minor,
             to_minor(balance, s),
         )  # fmt: skip
 

@@ -10,17 +10,16 @@ id makes the call idempotent: a retry returns the first loan and books nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from puhui.errors import ConflictError, NotFoundError, ValidationError
+from puhui.errors import ConflictError, ValidationError
 from puhui.lending.apr import AprResult, UnitPeriod, irr_apr, schedule_flows
 from puhui.lending.catalog import business_day, load_product
 from puhui.lending.chart import Code, TransferCode, ledger_of, transfer_id
-from puhui.lending.lines import CreditLine, LineStatus, get_line, parse_amount
+from puhui.lending.lines import CreditLine, LineStatus, get_line, get_lines, parse_amount
 from puhui.lending.loans import ACTUAL_K, BALANCE_COLUMNS, LoanRow, LoanStatus, load_loan
 from puhui.lending.outbox import Posting, enqueue
 from puhui.lending.products import Product
@@ -310,10 +309,11 @@ def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[Drawdown
         ids = db.next_ids("lending_loans", len(requests))
         batch = _Batch(db, today)
         batch.find_existing([r.client_id for r in requests])
-        # Lock the lines in one global order, so concurrent batches cannot deadlock.
-        for line_id in sorted({r.line_id for r in requests if isinstance(r.line_id, str)}):
-            with suppress(NotFoundError):
-                batch.line(line_id)
+        # Lock the lines in one global order (by id), so concurrent batches cannot deadlock.
+        batch.lines = get_lines(
+            db, [r.line_id for r in requests if isinstance(r.line_id, str)], lock=True
+        )
+        batch.drawn = dict.fromkeys(batch.lines, 0)
         results = [_book_one(batch, r, ids[k]) for k, r in enumerate(requests)]
         batch.write()
         return results

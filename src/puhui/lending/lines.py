@@ -9,6 +9,7 @@ serialised and can never together exceed the limit.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -92,6 +93,10 @@ def _row_to_line(db: Db, row: Any) -> CreditLine:
         "SELECT COALESCE(SUM(principal_outstanding), 0) FROM lending_loans WHERE line_id = ?",
         (row[0],),
     )
+    return _line(row, int(outstanding))
+
+
+def _line(row: Any, outstanding: int) -> CreditLine:
     return CreditLine(
         id=str(row[0]),
         customer_id=str(row[1]),
@@ -102,7 +107,7 @@ def _row_to_line(db: Db, row: Any) -> CreditLine:
         status=LineStatus(row[6]),
         product_id=str(row[7]),
         product_version=int(row[8]),
-        outstanding=int(outstanding),
+        outstanding=outstanding,
     )
 
 
@@ -112,6 +117,30 @@ def get_line(db: Db, line_id: str, *, lock: bool = False) -> CreditLine:
     if row is None:
         raise NotFoundError(f"credit line {line_id!r} not found", field="line_id")
     return _row_to_line(db, row)
+
+
+def get_lines(db: Db, line_ids: Sequence[str], *, lock: bool = False) -> dict[str, CreditLine]:
+    """Many lines at once (two queries per 500), locked in id order; unknown ids are absent."""
+    found: dict[str, CreditLine] = {}
+    wanted = sorted(set(line_ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.all(
+            f"SELECT {_COLUMNS} FROM lending_lines WHERE id IN ({marks}) ORDER BY id"
+            + (db.for_update if lock else ""),
+            chunk,
+        )
+        outstanding = dict(
+            db.all(
+                "SELECT line_id, SUM(principal_outstanding) FROM lending_loans"
+                f" WHERE line_id IN ({marks}) GROUP BY line_id",
+                chunk,
+            )
+        )
+        for row in rows:
+            found[str(row[0])] = _line(row, int(outstanding.get(row[0]) or 0))
+    return found
 
 
 def create_line(
