@@ -19,6 +19,7 @@ from puhui.api.problems import ProblemError
 from puhui.lending.lines import CreditLine
 from puhui.lending.loans import LoanRow
 from puhui.lending.repayment import PaymentResult
+from puhui.lending.schedule import Installment
 from puhui.money import Money
 
 TEXT_ID = r"^[A-Za-z0-9._:-]{1,64}$"
@@ -194,6 +195,26 @@ class InstallmentOut(BaseModel):
             principal_paid=f(row["principal_paid"]),
             interest_paid=f(row["interest_paid"]),
             fee_paid=f(row["fee_paid"]),
+        )
+
+    @classmethod
+    def booked(cls, installment: Installment, currency: str) -> InstallmentOut:
+        """An installment of a loan just booked: as scheduled, nothing billed or paid."""
+        i = installment
+        return cls.of(
+            {
+                "n": i.n,
+                "from_day": i.from_date.toordinal(),
+                "due_day": i.due_date.toordinal(),
+                "sched_principal": i.principal,
+                "sched_interest": i.interest,
+                "sched_fee": i.fee,
+                "billed": 0,
+                "principal_paid": 0,
+                "interest_paid": 0,
+                "fee_paid": 0,
+            },
+            currency,
         )
 
 

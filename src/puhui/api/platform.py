@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from puhui.api.drawdown_batch import DrawdownBatcher
 from puhui.api.keys import KeyStore
 from puhui.api.metrics import Metrics
 from puhui.api.security import TokenBucket
@@ -46,6 +47,10 @@ class Platform:
     metrics: Metrics = field(default_factory=Metrics)
     money_limiter: TokenBucket = field(default_factory=lambda: TokenBucket(200, 400))
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock)
+    drawdowns: DrawdownBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.drawdowns = DrawdownBatcher(self.lending_session)
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:

@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from puhui.errors import ConflictError, ValidationError
-from puhui.lending.apr import AprResult, UnitPeriod, irr_apr, schedule_flows
+from puhui.errors import ConflictError, PuhuiError, ValidationError
+from puhui.lending.apr import AprResult, schedule_apr
 from puhui.lending.catalog import business_day, load_product
 from puhui.lending.chart import Code, TransferCode, ledger_of, transfer_id
 from puhui.lending.lines import CreditLine, LineStatus, get_line, get_lines, parse_amount
@@ -25,7 +25,7 @@ from puhui.lending.outbox import Posting, enqueue
 from puhui.lending.products import Product
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.store import Db
-from puhui.lending.terms import DaysInYear, Frequency, InterestMethod, InterestPeriod
+from puhui.lending.terms import DaysInYear, InterestMethod, InterestPeriod
 from puhui.money import Money, exponent
 
 
@@ -43,20 +43,11 @@ class DrawdownRequest:
 class DrawdownResult:
     loan: LoanRow
     created: bool  # False when this was a retry of an earlier drawdown
+    #: The schedule booked with a new loan (None on a retry: read the installments instead).
+    schedule: Schedule | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.loan.to_dict(), "created": self.created}
-
-
-def schedule_apr(schedule: Schedule) -> AprResult:
-    """PBOC IRR APR of a schedule: every cost, on the principal actually outstanding."""
-    t = schedule.terms
-    unit = {Frequency.MONTHS: "month", Frequency.WEEKS: "week", Frequency.DAYS: "day"}
-    payments = [
-        (i.due_date, Decimal(i.total).scaleb(-schedule.digits)) for i in schedule.installments
-    ]
-    flows = schedule_flows(t.disbursed, t.principal, t.upfront_fee, payments)
-    return irr_apr(flows, UnitPeriod(t.every, unit[t.frequency]))
 
 
 _PRICED: dict[tuple[Any, ...], tuple[Schedule, AprResult]] = {}
@@ -293,13 +284,30 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
     batch.drawn[line.id] += amount
     # A fresh loan: its balances are the schema defaults (nothing billed, accrued or paid).
     loan = LoanRow.from_row((*values, *([0] * (len(BALANCE_COLUMNS) - 1)), None, 0, "M0", None))
-    result = DrawdownResult(loan, created=True)
+    result = DrawdownResult(loan, created=True, schedule=schedule)
     batch.booked[client_id] = result
     return result
 
 
 def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[DrawdownResult]:
     """Book every request in one transaction; any invalid request books none of them."""
+    outcomes = _book(db, requests, isolate=False)
+    return [o for o in outcomes if isinstance(o, DrawdownResult)]
+
+
+def book_each(db: Db, requests: Sequence[DrawdownRequest]) -> list[DrawdownResult | PuhuiError]:
+    """Book the valid requests in one transaction; each invalid one gets its own error.
+
+    For callers that gather independent requests (the API's concurrent drawdowns): one bad
+    request must not fail its neighbours. A request is checked in full before anything of it
+    is added to the batch, so a refused one leaves no trace.
+    """
+    return _book(db, requests, isolate=True)
+
+
+def _book(
+    db: Db, requests: Sequence[DrawdownRequest], *, isolate: bool
+) -> list[DrawdownResult | PuhuiError]:
     if not requests:
         return []
     with db.tx():
@@ -314,6 +322,13 @@ def book_drawdowns(db: Db, requests: Sequence[DrawdownRequest]) -> list[Drawdown
             db, [r.line_id for r in requests if isinstance(r.line_id, str)], lock=True
         )
         batch.drawn = dict.fromkeys(batch.lines, 0)
-        results = [_book_one(batch, r, ids[k]) for k, r in enumerate(requests)]
+        results: list[DrawdownResult | PuhuiError] = []
+        for k, request in enumerate(requests):
+            try:
+                results.append(_book_one(batch, request, ids[k]))
+            except PuhuiError as error:
+                if not isolate:
+                    raise
+                results.append(error)
         batch.write()
         return results

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from puhui.errors import PuhuiError
 from puhui.ledger import Ledger, open_ledger
 from puhui.lending import catalog, cob, lines, repayment
 from puhui.lending import drawdown as dd
@@ -119,6 +120,17 @@ class LendingService:
             self._chart(currency)
         flush(self.db, self.ledger)
         return results
+
+    def drawdown_each(
+        self, requests: Sequence[dd.DrawdownRequest]
+    ) -> list[dd.DrawdownResult | PuhuiError]:
+        """Book independent requests together: one transaction and one ledger flush for all,
+        each refused request answered with its own error (see `drawdown.book_each`)."""
+        outcomes = dd.book_each(self.db, requests)
+        for currency in {o.loan.currency for o in outcomes if isinstance(o, dd.DrawdownResult)}:
+            self._chart(currency)
+        flush(self.db, self.ledger)
+        return outcomes
 
     def repay(
         self, loan_id: int, amount: Decimal | str, client_id: str, on: date | None = None

@@ -28,6 +28,7 @@ from puhui.api.lending_contract import (
 from puhui.api.platform import Platform
 from puhui.api.security import money_rate_limit, require
 from puhui.errors import ConflictError, NotFoundError
+from puhui.lending.drawdown import DrawdownRequest
 from puhui.lending.lines import LineStatus
 from puhui.lending.service import LendingService
 from puhui.money import Money
@@ -128,41 +129,43 @@ def drawdown(
     key: Operator,
     client_id: IdempotencyKey,
 ) -> DrawdownOut:
-    def run(lending: LendingService) -> DrawdownOut:
-        try:
-            result = lending.drawdown(
+    platform = platform_of(request)
+    try:
+        result = platform.drawdowns.book(
+            DrawdownRequest(
                 client_id, line_id, body.amount, body.installments, body.amortization, body.currency
             )
-        except ConflictError as error:
-            if error.field == "client_id":
-                raise key_reused(f"Idempotency-Key {client_id!r} booked another drawdown") from None
-            raise
-        loan = result.loan
-        if not result.created:
-            asked = Money.parse(body.amount, loan.currency).minor
-            if (
-                asked != loan.principal
-                or body.installments != loan.installments
-                or body.currency not in (None, loan.currency)
-            ):
-                raise key_reused(
-                    f"Idempotency-Key {client_id!r} booked a drawdown with another body"
-                )
-        schedule = [InstallmentOut.of(r, loan.currency) for r in lending.installments(loan.id)]
-        return DrawdownOut(
-            loan_id=str(loan.id),
-            client_id=loan.client_id,
-            created=result.created,
-            loan=LoanOut.of(loan),
-            schedule=schedule,
-            apr=AprOut(
-                method="PBOC IRR",
-                nominal_pct=loan.apr_nominal,
-                effective_pct=loan.apr_effective,
-            ),
         )
-
-    out = platform_of(request).with_lending(run)
+    except ConflictError as error:
+        if error.field == "client_id":
+            raise key_reused(f"Idempotency-Key {client_id!r} booked another drawdown") from None
+        raise
+    loan = result.loan
+    if not result.created:
+        asked = Money.parse(body.amount, loan.currency).minor
+        if (
+            asked != loan.principal
+            or body.installments != loan.installments
+            or body.currency not in (None, loan.currency)
+        ):
+            raise key_reused(f"Idempotency-Key {client_id!r} booked a drawdown with another body")
+    if result.schedule is not None:
+        schedule = [InstallmentOut.booked(i, loan.currency) for i in result.schedule.installments]
+    else:
+        rows = platform.with_lending(lambda lending: lending.installments(loan.id))
+        schedule = [InstallmentOut.of(r, loan.currency) for r in rows]
+    out = DrawdownOut(
+        loan_id=str(loan.id),
+        client_id=loan.client_id,
+        created=result.created,
+        loan=LoanOut.of(loan),
+        schedule=schedule,
+        apr=AprOut(
+            method="PBOC IRR",
+            nominal_pct=loan.apr_nominal,
+            effective_pct=loan.apr_effective,
+        ),
+    )
     if not out.created:
         response.headers["Idempotent-Replayed"] = "true"
     return out
