@@ -20,17 +20,16 @@ from rich.table import Table
 
 from puhui.errors import PuhuiError, ValidationError
 from puhui.lending.apr import (
-    AprResult,
     Flow,
     UnitPeriod,
     irr_apr,
     parse_unit_period,
     reg_z_apr,
-    schedule_flows,
+    schedule_apr,
 )
 from puhui.lending.products import default_product, load_product
 from puhui.lending.schedule import Schedule, generate_schedule
-from puhui.lending.terms import Frequency, LoanTerms
+from puhui.lending.terms import LoanTerms
 from puhui.money import Rounding, to_decimal_amount
 from puhui.output import console, err_console, print_json, print_table
 
@@ -69,17 +68,6 @@ def _date(text: str | None, field: str) -> date | None:
 
 def _pct(value: Decimal, places: int = 4) -> str:
     return str(value.quantize(Decimal(1).scaleb(-places)))
-
-
-def schedule_apr(schedule: Schedule) -> AprResult:
-    """The schedule's APR (PBOC IRR over every cost), unit period = the repayment period."""
-    t = schedule.terms
-    unit = {Frequency.MONTHS: "month", Frequency.WEEKS: "week", Frequency.DAYS: "day"}
-    payments = [
-        (i.due_date, Decimal(i.total).scaleb(-schedule.digits)) for i in schedule.installments
-    ]
-    flows = schedule_flows(t.disbursed, t.principal, t.upfront_fee, payments)
-    return irr_apr(flows, UnitPeriod(t.every, unit[t.frequency]))
 
 
 @_friendly
