@@ -1,10 +1,14 @@
-"""API benchmark (issue: The service): the decision endpoint over HTTP from another process.
+"""API benchmark (issue: The service): the decision and drawdown endpoints over HTTP.
 
-A small bank is built in a temporary SQLite database, uvicorn serves it in a child process,
-and this process drives POST /v1/decisions with a bounded asyncio client (a fixed number of
-requests in flight, a fixed total), every request a new application that is decided, audited
-and (when approved) granted a line. Reported: requests/s and p50/p99 latency; the drawdown
-endpoint is measured the same way when the lending API is present.
+A small bank is built in a temporary SQLite database and uvicorn serves it in a child
+process. The load comes from wrk (C, so the generator costs little of the 2 cores):
+POST /v1/decisions with a new customer id in every request (each decided, audited and, when
+approved, granted a line), PUHUI_BENCH_RUNS runs (default 3) of 10 s, the median reported;
+then POST /v1/lines/{id}/drawdowns, 500 yuan over 5 months on the next line with a fresh
+Idempotency-Key each time, one 5 s run. Rows written are counted, so a fast 4xx cannot pass
+for work. Without wrk, a bounded asyncio client in this process does the same. Settings:
+PUHUI_BENCH_CONCURRENCY (connections, default 8), PUHUI_BENCH_WORKERS (uvicorn workers,
+default 1), PUHUI_BENCH_DEBUG=1 prints wrk's raw output.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from puhui.services.bank import BankConfig, build_bank
 
 CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "8"))
 REQUESTS = int(os.environ.get("PUHUI_BENCH_REQUESTS", "3000"))
+RUNS = int(os.environ.get("PUHUI_BENCH_RUNS", "3"))
 
 
 def _free_port() -> int:
@@ -139,7 +144,7 @@ def _ms(text: str) -> float:
     return float(text)
 
 
-def _wrk(name: str, base: str, script: str, runs: int = 3, seconds: int = 10) -> None:
+def _wrk(name: str, base: str, script: str, runs: int = RUNS, seconds: int = 10) -> None:
     """Drive one endpoint with wrk (C, so the load generator costs little CPU); the median
     of `runs` runs, since the 2 cores are shared and one run can be unlucky."""
     results = [_wrk_once(base, script.replace("RUN", str(k)), seconds) for k in range(runs)]

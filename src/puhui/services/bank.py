@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +43,7 @@ from puhui.risk.outcome import reason_text
 from puhui.risk.strategy import Strategy, load_strategy
 from puhui.risk.training import TrainConfig, train_model
 from puhui.risk.units import RATE_SCALE
+from puhui.services.decisions import line_id_for
 
 HOOKS = [c for c in NON_FEATURES if c != "customer_id"]
 PRODUCT_ID = "puhui-revolving-micro"
@@ -200,11 +200,11 @@ def _preapprove(
         by_id = {r["customer_id"]: r for r in features.iter_rows(named=True)}
         lines, entries = [], []
         for row in decided.iter_rows(named=True):
-            decision_id = uuid.uuid4().hex
+            decision_id = audit.new_decision_id()
             apr = Decimal(row["apr_units"]) / RATE_SCALE if row["apr_units"] is not None else None
             line_id = None
             if row["decision"] == "approve" and apr is not None:
-                line_id = f"line-{decision_id[:20]}"
+                line_id = line_id_for(decision_id)
                 lines.append(
                     (
                         line_id,

@@ -7,7 +7,6 @@ credit line an approval grants) commit together or not at all.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -92,7 +91,7 @@ class DecisionService:
             existing = audit.by_application(self.db, result.application_id)
             if existing is not None:
                 return existing
-            decision_id = uuid.uuid4().hex
+            decision_id = audit.new_decision_id()
             line_id = None
             if grant and result.outcome == "approve" and self.grant_line is not None:
                 line_id = self.grant_line(self.db, result, decision_id)
@@ -151,6 +150,11 @@ def batch_outputs(
     }
 
 
+def line_id_for(decision_id: str) -> str:
+    """The id of the credit line an approval grants (one line per decision)."""
+    return f"line-{decision_id}"
+
+
 def grant_credit_line(
     product_id: str = "puhui-revolving-micro", valid_days: int = 365
 ) -> GrantLine:
@@ -171,7 +175,7 @@ def grant_credit_line(
         today = catalog.business_date(db)
         line = lines.create_line(
             db,
-            f"line-{decision_id[:20]}",
+            line_id_for(decision_id),
             result.customer_id,
             Money(result.limit_minor, result.currency).format(),
             (result.apr * 100).normalize(),
