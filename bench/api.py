@@ -4,9 +4,11 @@ A small bank is built in a temporary SQLite database and uvicorn serves it in a 
 process. The load comes from wrk (C, so the generator costs little of the 2 cores):
 POST /v1/decisions with a new customer id in every request (each decided, audited and, when
 approved, granted a line), PUHUI_BENCH_RUNS runs (default 3) of 10 s, the median reported;
-then POST /v1/lines/{id}/drawdowns, 500 yuan over 5 months on the next line with a fresh
-Idempotency-Key each time, one 5 s run. Rows written are counted, so a fast 4xx cannot pass
-for work. Without wrk, a bounded asyncio client in this process does the same. Settings:
+then POST /v1/lines/{id}/drawdowns, 500 yuan over 5 months on the next of 2,000 lines
+(1,000,000 yuan each, so none is refused for limit) with a fresh Idempotency-Key each time,
+one 5 s run, and the mean batch size from /metrics. Rows written are counted, so a fast 4xx
+cannot pass for work. Without wrk, a bounded asyncio client in this process does the same.
+Settings:
 PUHUI_BENCH_CONCURRENCY (connections, default 8), PUHUI_BENCH_WORKERS (uvicorn workers,
 default 1), PUHUI_BENCH_DEBUG=1 prints wrk's raw output.
 """
@@ -31,6 +33,7 @@ import httpx
 from bench.machine import info, load
 from puhui.api.keys import KeyStore
 from puhui.db import Database
+from puhui.lending.service import LendingService
 from puhui.services.bank import BankConfig, build_bank
 
 CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "8"))
@@ -206,6 +209,11 @@ def main() -> None:
                 customers=3_000, history=20_000, seed=5, start=date(2026, 1, 5), days=2, borrowers=0
             ),
         )
+        # Lines for the drawdown run, large enough that no drawdown is refused for limit.
+        lending = LendingService(url)
+        for k in range(2000):
+            lending.create_line(f"bench-{k}", f"B{k:07d}", "1000000", "18", date(2030, 1, 1))
+        lending.close()
         store = KeyStore(url)
         key, _ = store.create("admin", "bench")
         store.close()
@@ -282,9 +290,7 @@ def main() -> None:
             spec = httpx.get(base + "/openapi.json").json()
             drawdown = next((p for p in spec["paths"] if p.endswith("/drawdowns")), None)
             if drawdown:
-                db = Database(url)
-                lines = [r[0] for r in db.all("SELECT id FROM lending_lines LIMIT 2000")]
-                db.close()
+                lines = [f"bench-{k}" for k in range(2000)]
                 if shutil.which("wrk"):
                     # each request a new Idempotency-Key on the next line, 500 yuan, 5 months
                     script = WRK_DRAWDOWN_SCRIPT.replace("KEY", json.dumps(key)).replace(
@@ -293,6 +299,15 @@ def main() -> None:
                     before = _count(url, "lending_loans")
                     _wrk(f"POST {drawdown}", base, script, runs=1, seconds=5)
                     print(f"  loans booked by that run: {_count(url, 'lending_loans') - before:,}")
+                    sizes = {
+                        line.split()[0]: float(line.split()[1])
+                        for line in httpx.get(base + "/metrics").text.splitlines()
+                        if line.startswith("puhui_drawdown_batch_size_")
+                    }
+                    count = sizes.get("puhui_drawdown_batch_size_count", 0)
+                    if count:
+                        mean = sizes["puhui_drawdown_batch_size_sum"] / count
+                        print(f"  drawdowns per booking transaction: {mean:.1f} on average")
                 else:
                     _report(
                         f"POST {drawdown}", *asyncio.run(_drawdowns(base, key, drawdown, lines))

@@ -1,8 +1,9 @@
-"""The API's drawdown batcher: requests that queue while the lending turn is taken are
-booked together in one transaction, each answered with its own outcome."""
+"""The API's drawdown batcher: the drawdowns of one event-loop iteration are booked together
+in one transaction, each answered with its own outcome."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,46 +20,66 @@ from tests.lending.servicing_support import assert_reconciled, fresh_service, se
 LIMIT = 10_000
 
 
-@contextmanager
-def _gate(service: LendingService, lock: threading.Lock) -> Iterator[LendingService]:
-    with lock:
-        yield service
-
-
-def test_batcher_books_waiting_requests_together(tmp_path: Path) -> None:
-    """Requests that queue while the lending turn is taken are booked in one batch."""
+def test_batcher_books_one_iterations_requests_together(tmp_path: Path) -> None:
     with fresh_service("sqlite", tmp_path) as service:
         setup_book(service, limit=str(LIMIT), lines=1)
         turn = threading.Lock()
-        batcher = DrawdownBatcher(lambda: _gate(service, turn))
-        amounts = ["1000"] * 9 + ["0"]  # ten requests: nine fit the 10,000 limit, one is bad
-        outcomes: dict[int, DrawdownResult | Exception] = {}
+        sizes: list[int] = []
 
-        def book(k: int) -> None:
-            try:
-                outcomes[k] = batcher.book(DrawdownRequest(f"t{k}", "L0", amounts[k], 2))
-            except Exception as error:
-                outcomes[k] = error
+        @contextmanager
+        def session() -> Iterator[LendingService]:
+            with turn:
+                yield service
 
-        with turn:  # hold the turn until all ten have queued
-            threads = [threading.Thread(target=book, args=(k,)) for k in range(10)]
-            for t in threads:
-                t.start()
-            while len(batcher._queue) < 10:
-                threading.Event().wait(0.001)
-        for t in threads:
-            t.join()
-        assert batcher.batches == 1 and batcher.requests == 10
-        booked = [o for o in outcomes.values() if isinstance(o, DrawdownResult)]
-        assert len(booked) == 9 and all(o.created for o in booked)
-        assert isinstance(outcomes[9], ValidationError) and outcomes[9].field == "amount"
+        batcher = DrawdownBatcher(session, on_batch=sizes.append)
+        # ten requests: the first nine fit the 10,000 limit, the last has a bad amount
+        requests = [DrawdownRequest(f"t{k}", "L0", "1000", 2) for k in range(9)]
+        requests.append(DrawdownRequest("t9", "L0", "0", 2))
+
+        async def book_all() -> list[DrawdownResult | BaseException]:
+            return await asyncio.gather(
+                *(batcher.book(r) for r in requests), return_exceptions=True
+            )
+
+        outcomes = asyncio.run(book_all())
+        assert sizes == [10] and batcher.requests == 10
+        booked = [o for o in outcomes if isinstance(o, DrawdownResult)]
+        assert len(booked) == 9 and all(o.created and o.schedule for o in booked)
+        refused = outcomes[9]
+        assert isinstance(refused, ValidationError) and refused.field == "amount"
         assert service.line("L0").outstanding == 9 * 1000 * 100
-        # a retry of a booked request answers with the first loan, books nothing
-        again = batcher.book(DrawdownRequest("t0", "L0", "1000", 2))
+
+        # a retry answers with the first loan and books nothing; another line is a conflict
         first = outcomes[0]
         assert isinstance(first, DrawdownResult)
-        assert not again.created and again.loan.id == first.loan.id
+        again = asyncio.run(batcher.book(DrawdownRequest("t0", "L0", "1000", 2)))
+        assert not again.created and again.loan.id == first.loan.id and again.schedule is None
         with pytest.raises(ConflictError):
-            batcher.book(DrawdownRequest("t0", "L1", "1000", 2))
+            asyncio.run(batcher.book(DrawdownRequest("t0", "L1", "1000", 2)))
+        # the tenth 1,000 fits exactly; an eleventh does not
+        last = asyncio.run(batcher.book(DrawdownRequest("t10", "L0", "1000", 2)))
+        assert last.created
+        with pytest.raises(ValidationError, match="exceeds the available"):
+            asyncio.run(batcher.book(DrawdownRequest("t11", "L0", "0.01", 2)))
+        assert service.line("L0").available == 0
         assert_reconciled(service)
-        assert service.line("L0").available == 1000 * 100
+
+
+def test_a_failed_batch_answers_every_request(tmp_path: Path) -> None:
+    @contextmanager
+    def broken() -> Iterator[LendingService]:
+        raise RuntimeError("database is gone")
+        yield  # pragma: no cover
+
+    batcher = DrawdownBatcher(broken)
+
+    async def book_two() -> list[DrawdownResult | BaseException]:
+        return await asyncio.gather(
+            batcher.book(DrawdownRequest("a", "L0", "1000", 2)),
+            batcher.book(DrawdownRequest("b", "L0", "1000", 2)),
+            return_exceptions=True,
+        )
+
+    outcomes = asyncio.run(book_two())
+    assert [str(o) for o in outcomes] == ["database is gone"] * 2
+    assert batcher.batches == 0

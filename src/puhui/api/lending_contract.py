@@ -39,7 +39,7 @@ Amount = Annotated[
 _KEY = re.compile(TEXT_ID)
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(

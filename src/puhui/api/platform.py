@@ -50,7 +50,9 @@ class Platform:
     drawdowns: DrawdownBatcher = field(init=False)
 
     def __post_init__(self) -> None:
-        self.drawdowns = DrawdownBatcher(self.lending_session)
+        self.drawdowns = DrawdownBatcher(
+            self.lending_session, on_batch=self.metrics.drawdown_batch.observe
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:

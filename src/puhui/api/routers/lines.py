@@ -121,7 +121,7 @@ def close(request: Request, line_id: LineId, key: Operator) -> LineOut:
         429: {"description": "Rate limited (problem+json, Retry-After)"},
     },
 )
-def drawdown(
+async def drawdown(
     request: Request,
     response: Response,
     line_id: LineId,
@@ -131,7 +131,7 @@ def drawdown(
 ) -> DrawdownOut:
     platform = platform_of(request)
     try:
-        result = platform.drawdowns.book(
+        result = await platform.drawdowns.book(
             DrawdownRequest(
                 client_id, line_id, body.amount, body.installments, body.amortization, body.currency
             )
