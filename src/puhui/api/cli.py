@@ -65,7 +65,7 @@ def revoke_key(
     key_id: str = typer.Argument(..., help="The key id (the part after phk_)."),
     json_output: bool = JSON,
 ) -> None:
-    """Revoke a key; it stops working immediately in new server processes."""
+    """Revoke a key: refused at once by new servers, within 5 s by running ones."""
     store = KeyStore(get_settings().database_url)
     try:
         store.revoke(key_id)

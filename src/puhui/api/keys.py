@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,14 +58,27 @@ CREATE TABLE IF NOT EXISTS api_keys (
 """
 
 
+#: How long a verified key is trusted without asking the database again: a key revoked by
+#: another process (`puhui keys revoke`) stops working within this many seconds.
+VERIFIED_TTL_SECONDS = 5.0
+
+
 class KeyStore:
     """Creates, verifies and revokes API keys in the platform database."""
 
-    def __init__(self, url: str | DatabaseUrl) -> None:
+    def __init__(
+        self,
+        url: str | DatabaseUrl,
+        *,
+        ttl: float = VERIFIED_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = Database(url)
         self.db.create_tables(SCHEMA, 7345301)
         self._lock = threading.Lock()  # one connection, shared by the server's threads
-        self._verified: dict[str, ApiKey] = {}
+        self._verified: dict[str, tuple[ApiKey, float]] = {}
+        self._ttl = ttl
+        self._clock = clock
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock, self.db.tx():
@@ -87,8 +102,8 @@ class KeyStore:
     def verify(self, presented: str) -> ApiKey | None:
         """The key's record if `presented` is a valid, unrevoked key; else None."""
         cached = self._verified.get(presented)
-        if cached is not None:
-            return cached
+        if cached is not None and self._clock() < cached[1]:
+            return cached[0]
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != "phk":
             return None
@@ -105,12 +120,12 @@ class KeyStore:
         key = ApiKey(key_id, Role(role), label, created)
         if len(self._verified) > 10_000:
             self._verified.clear()
-        self._verified[presented] = key
+        self._verified[presented] = (key, self._clock() + self._ttl)
         return key
 
     def revoke(self, key_id: str) -> bool:
         self._exec("UPDATE api_keys SET revoked = 1 WHERE key_id = ?", (key_id,))
-        self._verified = {k: v for k, v in self._verified.items() if v.key_id != key_id}
+        self._verified = {k: v for k, v in self._verified.items() if v[0].key_id != key_id}
         return True
 
     def list(self) -> list[ApiKey]:
