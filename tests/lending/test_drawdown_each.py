@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from puhui.errors import NotFoundError, PuhuiError, ValidationError
 from puhui.lending.drawdown import DrawdownRequest, DrawdownResult
 from puhui.lending.service import LendingService
-from tests.lending.servicing_support import assert_reconciled, fresh_service, setup_book
+from tests.lending.servicing_support import (
+    POSTGRES_URL,
+    assert_reconciled,
+    fresh_service,
+    setup_book,
+)
 
 LIMIT = 10_000  # yuan per line
 
@@ -63,8 +69,15 @@ def test_each_request_gets_its_own_outcome(tmp_path: Path, requests: list[Drawdo
         assert_reconciled(together)
 
 
-def test_refused_requests_post_nothing(tmp_path: Path) -> None:
-    with fresh_service("sqlite", tmp_path) as service:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_refused_requests_post_nothing_and_the_rest_are_booked(
+    backend: str, tmp_path: Path
+) -> None:
+    if backend == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PUHUI_TEST_POSTGRES_URL is not set")
+    with fresh_service(backend, tmp_path) as service:
         setup_book(service, limit=str(LIMIT), lines=1)
         outcomes = service.drawdown_each(
             [
@@ -90,4 +103,20 @@ def test_refused_requests_post_nothing(tmp_path: Path) -> None:
         (loans,) = service.db.one("SELECT COUNT(*) FROM lending_loans")
         (queued,) = service.db.one("SELECT COUNT(*) FROM lending_outbox")
         assert (loans, queued) == (0, 1)  # only the funding of settlement
+        assert_reconciled(service)
+        mixed = service.drawdown_each(
+            [
+                DrawdownRequest("ok-1", "L0", "4000", 2),
+                DrawdownRequest("bad", "L0", "-1", 2),
+                DrawdownRequest("ok-2", "L0", "6000", 3),
+                DrawdownRequest("over", "L0", "0.01", 2),  # the two before used the limit
+            ]
+        )
+        assert [type(o).__name__ for o in mixed] == [
+            "DrawdownResult",
+            "ValidationError",
+            "DrawdownResult",
+            "ValidationError",
+        ]
+        assert _outstanding(service, "L0") == LIMIT * 100
         assert_reconciled(service)
