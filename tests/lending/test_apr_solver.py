@@ -292,3 +292,22 @@ def test_a_zero_rate_without_fees_is_exactly_zero(principal: int, n: int, unit: 
         assert result.periodic_rate == 0
         assert str(result.nominal_pct.quantize(STORED)) == "0.0000"
         assert str(result.effective_pct.quantize(STORED)) == "0.0000"
+
+
+def test_percent_text_of_a_huge_effective_rate() -> None:
+    """A one-day loan with a 50% fee: the effective rate has over 100 digits, still shown."""
+    from puhui.lending.apr import percent
+
+    flows = schedule_flows(
+        date(2026, 1, 1), Decimal(1000), Decimal(500), [(date(2026, 1, 2), Decimal(1000))]
+    )
+    result = irr_apr(flows, UnitPeriod(1, "day"))
+    assert result.nominal_pct == Decimal(36500)  # 100% a day, 365 days
+    text = percent(result.effective_pct)
+    whole, frac = text.split(".")
+    assert len(frac) == 4 and len(whole) > 100
+    assert Decimal(text) == result.effective_pct.quantize(
+        Decimal("0.0001"), context=decimal.Context(prec=200)
+    )
+    assert percent(Decimal("12.68250301319697")) == "12.6825"
+    assert percent(Decimal("-0.00001")) == "-0.0000"

@@ -509,6 +509,14 @@ def _irr_equations(
     return f, df
 
 
+def percent(value: Decimal, places: int = 4) -> str:
+    """A percentage as text with `places` decimals, however large: a one-day loan with a fee
+    compounds to an effective rate of hundreds of digits, more than Decimal's default
+    28-digit context can round (it would raise InvalidOperation)."""
+    digits = max(value.adjusted(), 0) + places + 2
+    return str(value.quantize(Decimal(1).scaleb(-places), context=decimal.Context(prec=digits)))
+
+
 def schedule_flows(
     advance_on: date,
     amount: Decimal,

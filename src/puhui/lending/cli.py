@@ -24,6 +24,7 @@ from puhui.lending.apr import (
     UnitPeriod,
     irr_apr,
     parse_unit_period,
+    percent,
     reg_z_apr,
     schedule_apr,
 )
@@ -67,7 +68,7 @@ def _date(text: str | None, field: str) -> date | None:
 
 
 def _pct(value: Decimal, places: int = 4) -> str:
-    return str(value.quantize(Decimal(1).scaleb(-places)))
+    return percent(value, places)
 
 
 @_friendly

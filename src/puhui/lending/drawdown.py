@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from puhui.errors import ConflictError, PuhuiError, ValidationError
-from puhui.lending.apr import AprResult, schedule_apr
+from puhui.lending.apr import AprResult, percent, schedule_apr
 from puhui.lending.catalog import business_day, load_product
 from puhui.lending.chart import Code, TransferCode, ledger_of, transfer_id
 from puhui.lending.lines import CreditLine, LineStatus, get_line, get_lines, parse_amount
@@ -233,8 +233,8 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
         today,
         rows[-1].due_date.toordinal(),
         str(line.annual_rate),
-        str(apr.nominal_pct.quantize(Decimal("0.0001"))),
-        str(apr.effective_pct.quantize(Decimal("0.0001"))),
+        percent(apr.nominal_pct),
+        percent(apr.effective_pct),
         upfront,
         _micro(line.annual_rate, "annual_rate"),
         _micro(product.overdue.penalty_annual_rate, "penalty_annual_rate"),
