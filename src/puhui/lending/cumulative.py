@@ -140,7 +140,35 @@ class _Cumulative:
         deferred = Decimal(0)
         start = t.disbursed
         rows: list[Installment] = []
+        # No grace and no interest-free period (the usual loan): each period's interest is
+        # charged and paid in it, so the general path's deferral bookkeeping is skipped.
+        plain = not (flat or self.principal_grace or self.interest_grace or t.interest_free)
+        level = t.amortization is Amortization.EQUAL_INSTALLMENTS
+        emi = self.pmt_amount(self.principal) if plain and level else Decimal(0)
+        money, multiply, scale = a.money, a.ctx.multiply, t.scale
+        fee_minor = to_minor(fee, scale)
         for k, due in enumerate(dates, start=1):
+            if plain:
+                interest = money(multiply(balance, self.periodic_rate(start, due)))
+                if not level:
+                    principal = self.equal_principal(k)
+                elif emi < interest:
+                    raise self.emi_too_small(emi, interest, k)
+                else:
+                    principal = emi - interest
+                principal = self.last_adjusted(principal, cum_principal, k)
+                balance -= principal
+                cum_principal += principal
+                rows.append(
+                    Installment(
+                        k, start, due, to_minor(principal, scale), to_minor(interest, scale),
+                        fee_minor, to_minor(balance, scale),
+                    )
+                )  # fmt: skip
+                start = due
+                if balance == 0:
+                    break
+                continue
             if flat:
                 interest, deferred = self.flat_interest(k, total_interest, flat_per, deferred)
                 principal = self.flat_principal(k, interest)
@@ -155,14 +183,7 @@ class _Cumulative:
                 else:
                     emi = self.pmt_amount(self.principal)
                     if emi < for_principal and k not in self.principal_grace:
-                        # Fineract refuses this too ("EMI amount must be greater than ...").
-                        raise ValidationError(
-                            f"installment {emi} does not cover interest {for_principal} "
-                            f"in period {k}",
-                            field="installment_multiple"
-                            if t.installment_multiple
-                            else "annual_rate",
-                        )
+                        raise self.emi_too_small(emi, for_principal, k)
                     principal = emi - for_principal
                     if k in self.principal_grace:
                         principal = Decimal(0)
@@ -182,6 +203,13 @@ class _Cumulative:
                 last.interest + extra, last.fee, last.balance,
             )  # fmt: skip
         return rows
+
+    def emi_too_small(self, emi: Decimal, interest: Decimal, k: int) -> ValidationError:
+        """Fineract refuses this too ("EMI amount must be greater than ...")."""
+        return ValidationError(
+            f"installment {emi} does not cover interest {interest} in period {k}",
+            field="installment_multiple" if self.t.installment_multiple else "annual_rate",
+        )
 
     def declining_interest(
         self, k: int, balance: Decimal, start: date, due: date, deferred: Decimal
