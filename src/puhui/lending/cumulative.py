@@ -38,8 +38,9 @@ _THIRTY = Decimal(30)
 
 
 class _Cumulative:
-    def __init__(self, terms: LoanTerms) -> None:
+    def __init__(self, terms: LoanTerms, *, direct: bool = True) -> None:
         self.t = terms
+        self.direct = direct  # False: the general path even without grace (tests compare)
         self.a = Arith(terms.scale, terms.rounding)
         self.n = terms.installments
         self.principal = terms.principal
@@ -142,7 +143,9 @@ class _Cumulative:
         rows: list[Installment] = []
         # No grace and no interest-free period (the usual loan): each period's interest is
         # charged and paid in it, so the general path's deferral bookkeeping is skipped.
-        plain = not (flat or self.principal_grace or self.interest_grace or t.interest_free)
+        plain = self.direct and not (
+            flat or self.principal_grace or self.interest_grace or t.interest_free
+        )
         level = t.amortization is Amortization.EQUAL_INSTALLMENTS
         emi = self.pmt_amount(self.principal) if plain and level else Decimal(0)
         money, multiply, scale = a.money, a.ctx.multiply, t.scale
