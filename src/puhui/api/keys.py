@@ -85,6 +85,11 @@ class KeyStore:
             cur = self.db.execute(sql, params)
             return list(cur.fetchall()) if cur.description else []
 
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """A read: no write lock, so verifying a key never waits behind (or blocks) a commit."""
+        with self._lock, self.db.read():
+            return list(self.db.execute(sql, params).fetchall())
+
     def create(self, role: Role | str, label: str = "") -> tuple[str, ApiKey]:
         """Create a key; the full key is returned once and never stored."""
         role = role if isinstance(role, Role) else Role.parse(role)
@@ -108,7 +113,7 @@ class KeyStore:
         if len(parts) != 3 or parts[0] != "phk":
             return None
         _, key_id, secret = parts
-        rows = self._exec(
+        rows = self._query(
             "SELECT secret_sha256, role, label, created_at, revoked FROM api_keys WHERE key_id = ?",
             (key_id,),
         )
@@ -129,7 +134,7 @@ class KeyStore:
         return True
 
     def list(self) -> list[ApiKey]:
-        rows = self._exec(
+        rows = self._query(
             "SELECT key_id, role, label, created_at FROM api_keys WHERE revoked = 0 "
             "ORDER BY created_at"
         )
