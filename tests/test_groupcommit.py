@@ -198,3 +198,63 @@ def test_loop_group_commit_applies_each_key_at_most_once(
     assert _rows(db) == sorted((k, k * 10) for k in done)
     assert {k for k, fail, _ in units if not fail} == set(done)
     db.close()
+
+
+def test_loop_group_commit_commits_off_the_loop_and_keeps_batches_in_order(
+    sqlite_url: str,
+) -> None:
+    """The COMMIT runs on another thread (SQLite's own trace says where), the loop stays free
+    meanwhile, and callers who arrive during a commit form the next batch, committed after."""
+    db = Database(sqlite_url)
+    db.create_tables(DDL, 11)
+    db.execute("DELETE FROM gc_rows")
+    committed_on: list[int] = []
+    db.conn.set_trace_callback(
+        lambda sql: committed_on.append(threading.get_ident()) if sql == "COMMIT" else None
+    )
+    committer = LoopGroupCommit(db)
+    loop_thread = threading.get_ident()
+
+    async def main() -> list[int]:
+        first = [asyncio.ensure_future(committer.run(_insert(k))) for k in range(1, 4)]
+        await asyncio.sleep(0)  # the drain has started: its COMMIT is on its way
+        second = [asyncio.ensure_future(committer.run(_insert(k))) for k in range(4, 7)]
+        return list(await asyncio.gather(*first, *second))
+
+    assert asyncio.run(main()) == [1, 2, 3, 4, 5, 6]
+    db.conn.set_trace_callback(None)
+    assert committer.units == 6 and committer.batches == 2
+    assert committed_on and loop_thread not in committed_on
+    assert _rows(db) == [(k, k * 10) for k in range(1, 7)]
+    db.close()
+
+
+def test_loop_group_commit_failed_commit_answers_every_caller(sqlite_url: str) -> None:
+    """A batch whose COMMIT fails (a deferred foreign key, checked only at COMMIT, on the
+    commit thread) answers every caller with the error and keeps nothing of the batch; the
+    connection is left out of any transaction, so the next batch works."""
+    db = Database(sqlite_url)
+    db.create_tables(DDL, 11)
+    db.execute("DELETE FROM gc_rows")
+    db.execute("CREATE TABLE IF NOT EXISTS gc_parent (id INTEGER PRIMARY KEY)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS gc_child (id INTEGER PRIMARY KEY, parent INTEGER"
+        " REFERENCES gc_parent (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    committer = LoopGroupCommit(db)
+
+    def orphan(db: Database) -> int:
+        db.execute("INSERT INTO gc_child (id, parent) VALUES (1, 99)")
+        return 0
+
+    async def main() -> list[object]:
+        calls = [committer.run(_insert(1)), committer.run(orphan), committer.run(_insert(2))]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert all("FOREIGN KEY" in str(o) for o in outcomes), outcomes
+    assert not db.conn.in_transaction and committer.batches == 0
+    assert _rows(db) == []
+    assert asyncio.run(committer.run(_insert(3))) == 3
+    assert _rows(db) == [(3, 30)]
+    db.close()
