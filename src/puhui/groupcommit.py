@@ -217,12 +217,30 @@ class LoopGroupCommit:
                 future.set_exception(value)
 
 
+async def acquire_off_loop(lock: Any) -> None:
+    """Take a `threading.Lock` from the event loop without blocking it: at once if free, else
+    wait on a thread (a request thread may hold it for a long close of business)."""
+    if lock.acquire(blocking=False):
+        return
+    waiting = asyncio.get_running_loop().run_in_executor(None, lock.acquire)
+    try:
+        await asyncio.shield(waiting)
+    except asyncio.CancelledError:  # we will not use it: give it back once it is ours
+        waiting.add_done_callback(lambda _: lock.release())
+        raise
+
+
 async def _commit_units_off_loop(
     db: Database, lock: AbstractContextManager[Any], units: list[Callable[[Database], Any]]
 ) -> list[tuple[bool, Any]]:
     """`commit_units`, with the transaction's end (COMMIT, then the locks) run on a thread."""
     stack = ExitStack()
-    stack.enter_context(lock)
+    release = getattr(lock, "release", None)
+    if release is not None:  # a thread lock: never block the loop waiting for it
+        await acquire_off_loop(lock)
+        stack.callback(release)
+    else:
+        stack.enter_context(lock)
     try:
         stack.enter_context(writer_lock(db))
         stack.enter_context(db.tx())

@@ -2,26 +2,31 @@
 
 A drawdown on its own costs three commits (the sub-ledger with its outbox, the ledger, the
 outbox mark), each an fsync. Here a request joins the batch of the event loop's current
-iteration; the first one schedules a flush at the end of the iteration, which books every
+iteration; the first one starts a drain at the end of the iteration, which books every
 request that joined with `drawdown_each` in one transaction and posts their disbursements in
 one ledger flush. So the commits are shared by every request that arrived while the previous
 batch was being written, and a lone request is never made to wait for company. Each request
 still gets its own answer: a refused one its own error, the others their loans.
 
-The flush runs on the loop's own thread, as `LoopGroupCommit` does for decisions: a thread
+The booking runs on the loop's own thread, as `LoopGroupCommit` does for decisions: a thread
 pool would make every request thread take the lending turn in sequence, and each hand-over
-has to win the GIL back from the busy loop.
+has to win the GIL back from the busy loop. The lending turn itself (a lock that request
+threads hold for ledger reads, repayments and close of business) is waited for on a thread,
+so a long close of business never stalls the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 from puhui.errors import PuhuiError
+from puhui.groupcommit import acquire_off_loop
 from puhui.lending.drawdown import DrawdownRequest, DrawdownResult
 from puhui.lending.service import LendingService
+
+_Waiting = tuple[DrawdownRequest, "asyncio.Future[DrawdownResult]"]
 
 
 class DrawdownBatcher:
@@ -29,16 +34,19 @@ class DrawdownBatcher:
 
     def __init__(
         self,
-        session: Callable[[], AbstractContextManager[LendingService]],
+        lending: LendingService,
+        turn: threading.Lock,
         *,
         max_batch: int = 256,
         on_batch: Callable[[int], object] | None = None,
     ) -> None:
-        self._session = session
+        self._lending = lending
+        self._turn = turn
         self.max_batch = max_batch
         self._on_batch = on_batch
-        self._pending: list[tuple[DrawdownRequest, asyncio.Future[DrawdownResult]]] = []
-        self._scheduled = False
+        self._pending: list[_Waiting] = []
+        self._draining = False
+        self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.requests = 0
 
@@ -47,22 +55,29 @@ class DrawdownBatcher:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[DrawdownResult] = loop.create_future()
         self._pending.append((request, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._flush)
+        if not self._draining:
+            self._draining = True
+            self._task = loop.create_task(self._drain())  # referenced: not collected early
         return await future
 
-    def _flush(self) -> None:
-        batch = self._pending[: self.max_batch]
-        del self._pending[: self.max_batch]
-        self._scheduled = bool(self._pending)
-        if self._pending:
-            asyncio.get_running_loop().call_soon(self._flush)
-        # A cancelled caller (its client went away) is still booked: a retry with the same
-        # Idempotency-Key then finds the loan instead of booking a second one.
+    async def _drain(self) -> None:
         try:
-            with self._session() as lending:
-                outcomes = lending.drawdown_each([request for request, _ in batch])
+            while self._pending:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                # A cancelled caller (its client went away) is still booked: a retry with the
+                # same Idempotency-Key then finds the loan instead of booking a second one.
+                await self._book(batch)
+        finally:
+            self._draining = False
+
+    async def _book(self, batch: list[_Waiting]) -> None:
+        try:
+            await acquire_off_loop(self._turn)
+            try:
+                outcomes = self._lending.drawdown_each([request for request, _ in batch])
+            finally:
+                self._turn.release()
         except BaseException as error:  # every request of the batch hears why; a retry with
             # the same client id finds whatever of it was booked before the failure
             for _, future in batch:

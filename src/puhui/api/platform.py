@@ -51,7 +51,7 @@ class Platform:
 
     def __post_init__(self) -> None:
         self.drawdowns = DrawdownBatcher(
-            self.lending_session, on_batch=self.metrics.drawdown_batch.observe
+            self.lending, self._ledger_lock, on_batch=self.metrics.drawdown_batch.observe
         )
 
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from puhui.api.keys import ApiKey, Role
 from puhui.api.lending_contract import (
@@ -152,7 +153,9 @@ async def drawdown(
     if result.schedule is not None:
         schedule = [InstallmentOut.booked(i, loan.currency) for i in result.schedule.installments]
     else:
-        rows = platform.with_lending(lambda lending: lending.installments(loan.id))
+        rows = await run_in_threadpool(
+            platform.with_lending, lambda lending: lending.installments(loan.id)
+        )
         schedule = [InstallmentOut.of(r, loan.currency) for r in rows]
     out = DrawdownOut(
         loan_id=str(loan.id),
