@@ -32,11 +32,12 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from puhui.db import Database
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 _STOP = object()
 
@@ -140,20 +141,84 @@ class GroupCommit:
                 future.set_exception(value)
 
 
-#: A unit of work and the future its caller awaits.
-_Waiting = tuple[Callable[[Database], Any], "asyncio.Future[Any]"]
+class LoopBatcher(Generic[Item]):
+    """Work items of one event-loop iteration handled together, one batch at a time.
+
+    The first caller of an iteration starts a drain task; every caller that submits before
+    it runs joins the batch. The drain hands batches of up to `max_batch` items to `_process`
+    (one per item: (True, result) or (False, that item's error)) until nobody is waiting; if
+    `_process` itself fails, every caller of the batch gets that error. A caller that gave up
+    (cancelled) is dropped before its batch runs unless `keep_cancelled`.
+    """
+
+    keep_cancelled = False
+
+    def __init__(self, *, max_batch: int = 256) -> None:
+        self.max_batch = max_batch
+        self._pending: list[tuple[Item, asyncio.Future[Any]]] = []
+        self._draining = False
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.items = 0
+
+    async def _submit(self, item: Item) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((item, future))
+        if not self._draining:
+            self._draining = True
+            self._task = loop.create_task(self._drain())  # referenced: not collected early
+        return await future
+
+    async def _process(self, items: list[Item]) -> list[tuple[bool, Any]]:
+        raise NotImplementedError
+
+    def _batched(self, size: int) -> None:
+        """Called after each batch that `_process` completed."""
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                if not self.keep_cancelled:
+                    batch = [(item, future) for item, future in batch if not future.cancelled()]
+                if batch:
+                    await self._settle(batch)
+        finally:
+            self._draining = False
+
+    async def _settle(self, batch: list[tuple[Item, asyncio.Future[Any]]]) -> None:
+        try:
+            outcomes = await self._process([item for item, _ in batch])
+        except BaseException as error:  # the batch failed as a whole: every caller hears why
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        self.batches += 1
+        self.items += len(batch)
+        self._batched(len(batch))
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():  # its caller gave up (cancelled); the work still stands
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
 
-class LoopGroupCommit:
+class LoopGroupCommit(LoopBatcher[Callable[[Database], Any]]):
     """Group commit on the event loop's own thread, for a server whose requests are async.
 
     A writer thread would have to win the GIL back from the busy loop after every SQLite call
     (measured: a batch's units took 3 ms of wall time for 0.7 ms of work). Here the units run
-    on the loop itself: the first caller of a loop iteration starts a drain at the end of the
-    iteration, every caller that reaches `run` before it joins the batch, and the batch's
-    units run in one transaction. Only the COMMIT (the fsync, a fifth of the loop's time when
-    it ran there) goes to a thread: one GIL hand-over per batch, and meanwhile the loop reads
-    and decides the next requests, whose units wait for the next batch.
+    on the loop itself: the units that reach `run` in one loop iteration form a batch and run
+    in one transaction (`LoopBatcher`). Only the COMMIT (the fsync, a fifth of the loop's time
+    when it ran there) goes to a thread: one GIL hand-over per batch, and meanwhile the loop
+    reads and decides the next requests, whose units wait for the next batch.
     """
 
     def __init__(
@@ -163,58 +228,20 @@ class LoopGroupCommit:
         max_batch: int = 256,
         lock: AbstractContextManager[Any] | None = None,
     ) -> None:
+        super().__init__(max_batch=max_batch)
         self.db = db
-        self.max_batch = max_batch
         self._lock = lock if lock is not None else nullcontext()
-        self._pending: list[_Waiting] = []
-        self._draining = False
-        self._task: asyncio.Task[None] | None = None
-        self.batches = 0
-        self.units = 0
+
+    @property
+    def units(self) -> int:
+        return self.items
 
     async def run(self, unit: Callable[[Database], T]) -> T:
         """Run `unit` in the next batch; returns after the commit that made it durable."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._pending.append((unit, future))
-        if not self._draining:
-            self._draining = True
-            self._task = loop.create_task(self._drain())  # referenced: not collected early
-        return await future
+        return cast(T, await self._submit(unit))
 
-    async def _drain(self) -> None:
-        """Commit batches until nobody is waiting (one batch at a time: one connection)."""
-        try:
-            while self._pending:
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
-                batch = [(unit, future) for unit, future in batch if not future.cancelled()]
-                if batch:
-                    await self._commit(batch)
-        finally:
-            self._draining = False
-
-    async def _commit(self, batch: list[_Waiting]) -> None:
-        try:
-            outcomes = await _commit_units_off_loop(
-                self.db, self._lock, [unit for unit, _ in batch]
-            )
-        except BaseException as error:  # the commit failed: no unit stands
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-            return
-        self.batches += 1
-        self.units += len(batch)
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-            if future.done():  # its caller gave up (cancelled); the write still stands
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+    async def _process(self, items: list[Callable[[Database], Any]]) -> list[tuple[bool, Any]]:
+        return await _commit_units_off_loop(self.db, self._lock, items)
 
 
 async def acquire_off_loop(lock: Any) -> None:

@@ -17,20 +17,22 @@ so a long close of business never stalls the loop.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from puhui.errors import PuhuiError
-from puhui.groupcommit import acquire_off_loop
+from puhui.groupcommit import LoopBatcher, acquire_off_loop
 from puhui.lending.drawdown import DrawdownRequest, DrawdownResult
 from puhui.lending.service import LendingService
 
-_Waiting = tuple[DrawdownRequest, "asyncio.Future[DrawdownResult]"]
 
-
-class DrawdownBatcher:
+class DrawdownBatcher(LoopBatcher[DrawdownRequest]):
     """Books the drawdowns of one loop iteration together, under the lending turn."""
+
+    # A cancelled caller (its client went away) is still booked: a retry with the same
+    # Idempotency-Key then finds the loan instead of booking a second one.
+    keep_cancelled = True
 
     def __init__(
         self,
@@ -40,60 +42,30 @@ class DrawdownBatcher:
         max_batch: int = 256,
         on_batch: Callable[[int], object] | None = None,
     ) -> None:
+        super().__init__(max_batch=max_batch)
         self._lending = lending
         self._turn = turn
-        self.max_batch = max_batch
         self._on_batch = on_batch
-        self._pending: list[_Waiting] = []
-        self._draining = False
-        self._task: asyncio.Task[None] | None = None
-        self.batches = 0
-        self.requests = 0
+
+    @property
+    def requests(self) -> int:
+        return self.items
 
     async def book(self, request: DrawdownRequest) -> DrawdownResult:
         """Book `request` in the next batch; raises its own error if it is refused."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[DrawdownResult] = loop.create_future()
-        self._pending.append((request, future))
-        if not self._draining:
-            self._draining = True
-            self._task = loop.create_task(self._drain())  # referenced: not collected early
-        return await future
+        result: DrawdownResult = await self._submit(request)
+        return result
 
-    async def _drain(self) -> None:
+    async def _process(self, items: list[DrawdownRequest]) -> list[tuple[bool, Any]]:
+        # If this fails, every request of the batch hears why; a retry with the same client
+        # id finds whatever of it was booked before the failure.
+        await acquire_off_loop(self._turn)
         try:
-            while self._pending:
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
-                # A cancelled caller (its client went away) is still booked: a retry with the
-                # same Idempotency-Key then finds the loan instead of booking a second one.
-                await self._book(batch)
+            outcomes = self._lending.drawdown_each(items)
         finally:
-            self._draining = False
+            self._turn.release()
+        return [(not isinstance(o, PuhuiError), o) for o in outcomes]
 
-    async def _book(self, batch: list[_Waiting]) -> None:
-        try:
-            await acquire_off_loop(self._turn)
-            try:
-                outcomes = self._lending.drawdown_each([request for request, _ in batch])
-            finally:
-                self._turn.release()
-        except BaseException as error:  # every request of the batch hears why; a retry with
-            # the same client id finds whatever of it was booked before the failure
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-            return
-        self.batches += 1
-        self.requests += len(batch)
+    def _batched(self, size: int) -> None:
         if self._on_batch is not None:
-            self._on_batch(len(batch))
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if future.done():
-                continue
-            if isinstance(outcome, PuhuiError):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+            self._on_batch(size)
