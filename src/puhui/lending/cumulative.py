@@ -48,7 +48,6 @@ class _Cumulative:
         self.interest_grace = set(range(1, terms.grace_interest + 1))
         self.emi: Decimal | None = None
         self.fixed_principal: Decimal | None = None
-        self._fee, self._fee_minor = Decimal(0), 0
         self.per_year = Decimal(self.periods_in_year())
         # The daily (or per-unit) rate, rounded as Fineract rounds it, is the same every period.
         self.unit_rate = self.a.div(self.a.div(terms.annual_rate, self.per_year), _HUNDRED)
@@ -148,8 +147,8 @@ class _Cumulative:
         )
         level = t.amortization is Amortization.EQUAL_INSTALLMENTS
         emi = self.pmt_amount(self.principal) if plain and level else Decimal(0)
-        money, multiply, scale = a.money, a.ctx.multiply, t.scale
-        fee_minor = to_minor(fee, scale)
+        money, multiply = a.money, a.ctx.multiply
+        fee_minor = to_minor(fee, t.scale)
         for k, due in enumerate(dates, start=1):
             if plain:
                 interest = money(multiply(balance, self.periodic_rate(start, due)))
@@ -162,12 +161,7 @@ class _Cumulative:
                 principal = self.last_adjusted(principal, cum_principal, k)
                 balance -= principal
                 cum_principal += principal
-                rows.append(
-                    Installment(
-                        k, start, due, to_minor(principal, scale), to_minor(interest, scale),
-                        fee_minor, to_minor(balance, scale),
-                    )
-                )  # fmt: skip
+                rows.append(self.row(k, start, due, principal, interest, fee_minor, balance))
                 start = due
                 if balance == 0:
                     break
@@ -194,7 +188,7 @@ class _Cumulative:
             balance -= principal
             cum_principal += principal
             cum_interest += interest
-            rows.append(self.row(k, start, due, principal, interest, fee, balance))
+            rows.append(self.row(k, start, due, principal, interest, fee_minor, balance))
             start = due
             if balance == 0:
                 break
@@ -254,13 +248,11 @@ class _Cumulative:
 
     def row(
         self, k: int, start: date, due: date, principal: Decimal, interest: Decimal,
-        fee: Decimal, balance: Decimal,
+        fee_minor: int, balance: Decimal,
     ) -> Installment:  # fmt: skip
         s = self.t.scale
-        if fee is not self._fee:
-            self._fee, self._fee_minor = fee, to_minor(fee, s)
         return Installment(
-            k, start, due, to_minor(principal, s), to_minor(interest, s), self._fee_minor,
+            k, start, due, to_minor(principal, s), to_minor(interest, s), fee_minor,
             to_minor(balance, s),
         )  # fmt: skip
 
