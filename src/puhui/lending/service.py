@@ -114,11 +114,7 @@ class LendingService:
 
     def drawdown_many(self, requests: Sequence[dd.DrawdownRequest]) -> list[dd.DrawdownResult]:
         results = dd.book_drawdowns(self.db, requests)
-        # Each loan's currency has its chart of accounts before its disbursement is posted
-        # (a product's chart is also made when it is registered, so a crash here is safe).
-        for currency in {r.loan.currency for r in results}:
-            self._chart(currency)
-        flush(self.db, self.ledger)
+        self._disburse(results)
         return results
 
     def drawdown_each(
@@ -127,10 +123,15 @@ class LendingService:
         """Book independent requests together: one transaction and one ledger flush for all,
         each refused request answered with its own error (see `drawdown.book_each`)."""
         outcomes = dd.book_each(self.db, requests)
-        for currency in {o.loan.currency for o in outcomes if isinstance(o, dd.DrawdownResult)}:
+        self._disburse([o for o in outcomes if isinstance(o, dd.DrawdownResult)])
+        return outcomes
+
+    def _disburse(self, booked: Sequence[dd.DrawdownResult]) -> None:
+        """Post the queued disbursements. Each loan's currency has its chart of accounts first
+        (a product's chart is also made when it is registered, so a crash here is safe)."""
+        for currency in {r.loan.currency for r in booked}:
             self._chart(currency)
         flush(self.db, self.ledger)
-        return outcomes
 
     def repay(
         self, loan_id: int, amount: Decimal | str, client_id: str, on: date | None = None
