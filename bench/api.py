@@ -33,8 +33,8 @@ import httpx
 from bench.machine import info, load
 from puhui.api.keys import KeyStore
 from puhui.db import Database
-from puhui.lending.service import LendingService
 from puhui.services.bank import BankConfig, build_bank
+from puhui.servicing.service import LendingService
 
 CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "8"))
 REQUESTS = int(os.environ.get("PUHUI_BENCH_REQUESTS", "3000"))

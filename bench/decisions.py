@@ -16,7 +16,6 @@ from pathlib import Path
 
 from bench.machine import info, load
 from puhui.governance.registry import register_model, register_strategy
-from puhui.lending.service import LendingService
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.preapproval.engine import chunks_of, run_preapproval
@@ -24,6 +23,7 @@ from puhui.risk import TrainConfig, save_model, train_model
 from puhui.risk.decide import Decider, bind_model
 from puhui.risk.strategy import load_strategy
 from puhui.services.decisions import DecisionService, grant_credit_line
+from puhui.servicing.service import LendingService
 
 HOOKS = [c for c in NON_FEATURES if c != "customer_id"]
 

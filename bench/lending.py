@@ -25,13 +25,13 @@ from datetime import date
 from pathlib import Path
 
 from puhui.ledger import Transfer
-from puhui.lending import drawdown as dd
-from puhui.lending.chart import Code, TransferCode, account_id, transfer_id
-from puhui.lending.cob import STEPS, run_step
-from puhui.lending.outbox import flush
-from puhui.lending.service import LendingService
-from puhui.lending.store import Db
 from puhui.machine import info
+from puhui.servicing import drawdown as dd
+from puhui.servicing.chart import Code, TransferCode, account_id, transfer_id
+from puhui.servicing.cob import STEPS, run_step
+from puhui.servicing.outbox import flush
+from puhui.servicing.service import LendingService
+from puhui.servicing.store import Db
 
 START = date(2026, 1, 15)
 GRID = [str(1000 + 100 * k) for k in range(200)]

@@ -13,8 +13,8 @@ import pytest
 
 from puhui.api.drawdown_batch import DrawdownBatcher
 from puhui.errors import ConflictError, ValidationError
-from puhui.lending.drawdown import DrawdownRequest, DrawdownResult
-from tests.lending.servicing_support import assert_reconciled, fresh_service, setup_book
+from puhui.servicing.drawdown import DrawdownRequest, DrawdownResult
+from tests.servicing.support import assert_reconciled, fresh_service, setup_book
 
 LIMIT = 10_000
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from puhui.demo import run_demo
 from puhui.ledger import open_ledger
+from tests.ledger.demo import run_demo
 
 from .conftest import Server
 

@@ -9,9 +9,9 @@ from puhui.db import Database
 from puhui.governance import audit
 from puhui.governance.registry import champion
 from puhui.ledger import open_ledger
-from puhui.lending.service import LendingService
 from puhui.services.bank import BankConfig, build_bank, ready
 from puhui.services.decisions import DecisionService
+from puhui.servicing.service import LendingService
 
 SMALL = BankConfig(
     customers=1_500, history=8_000, seed=7, start=date(2026, 1, 5), days=45, borrowers=80

@@ -16,8 +16,6 @@ from pathlib import Path
 
 from puhui.db import Database
 from puhui.governance.registry import register_model, register_strategy
-from puhui.lending import lines
-from puhui.lending.service import LendingService
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.risk import TrainConfig, save_model, train_model
@@ -26,6 +24,8 @@ from puhui.risk.decide import Decider, DecisionResult, bind_model
 from puhui.risk.model import CARD_FILE, METRICS_FILE
 from puhui.risk.strategy import load_strategy
 from puhui.services.decisions import DecisionService
+from puhui.servicing import lines
+from puhui.servicing.service import LendingService
 
 START = date(2026, 1, 15)
 PRODUCT = "puhui-revolving-micro"

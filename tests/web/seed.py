@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from puhui.db import Database
-from puhui.demo import run_demo
+from puhui.fingerprint import fingerprint
 from puhui.governance import audit, registry
 from puhui.ledger import open_ledger
 from puhui.population.generator import PopulationConfig, generate_population
@@ -25,6 +25,7 @@ from puhui.risk import reasons as reasons_mod
 from puhui.risk.card import model_card
 from puhui.risk.outcome import apply_strategy, reason_text
 from puhui.risk.strategy import load_strategy
+from tests.ledger.demo import run_demo
 
 MODEL_VERSION = "pd-scorecard:test0001"
 
@@ -63,7 +64,7 @@ def seed_decisions(
             application_id=f"app-{i:04d}",
             customer_id=cid,
             decided_at=f"2026-11-{1 + i % 5:02d}T10:{i:02d}:00+00:00",
-            inputs_sha256=audit.fingerprint(customer),
+            inputs_sha256=fingerprint(customer),
             features={k: v for k, v in customer.items() if k not in ("true_pd", "defaulted")},
             strategy_version=strategy.version_id,
             model_version=MODEL_VERSION,

@@ -10,7 +10,6 @@ from fastapi.responses import PlainTextResponse, Response
 
 from puhui import __version__
 from puhui.api import problems
-from puhui.api.decisions_context import DecisionsContext
 from puhui.api.heap import settle_heap
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
@@ -21,6 +20,7 @@ from puhui.api.routers import ledger as ledger_router
 from puhui.api.routers import lines as lines_router
 from puhui.api.routers import loans as loans_router
 from puhui.api.routers import models as models_router
+from puhui.services.decisions_context import DecisionsContext
 from puhui.settings import Settings, get_settings
 from puhui.web import routes as console
 
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         },
     )
     app.state.platform = opened
-    app.state.decisions = DecisionsContext(settings)
+    app.state.decisions = DecisionsContext(settings, on_open=settle_heap)
     problems.install(app)
     app.add_middleware(MetricsMiddleware, metrics=opened.metrics)
 

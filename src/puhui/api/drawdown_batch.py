@@ -23,8 +23,8 @@ from typing import Any
 
 from puhui.errors import PuhuiError
 from puhui.groupcommit import LoopBatcher, acquire_off_loop
-from puhui.lending.drawdown import DrawdownRequest, DrawdownResult
-from puhui.lending.service import LendingService
+from puhui.servicing.drawdown import DrawdownRequest, DrawdownResult
+from puhui.servicing.service import LendingService
 
 
 class DrawdownBatcher(LoopBatcher[DrawdownRequest]):

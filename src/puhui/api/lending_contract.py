@@ -16,11 +16,11 @@ from fastapi import Header, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from puhui.api.problems import ProblemError
-from puhui.lending.lines import CreditLine
-from puhui.lending.loans import LoanRow
-from puhui.lending.repayment import PaymentResult
 from puhui.lending.schedule import Installment
 from puhui.money import Money
+from puhui.servicing.lines import CreditLine
+from puhui.servicing.loans import LoanRow
+from puhui.servicing.repayment import PaymentResult
 
 TEXT_ID = r"^[A-Za-z0-9._:-]{1,64}$"
 AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,8})?$"

@@ -13,29 +13,10 @@ from puhui.api.keys import KeyStore
 from puhui.api.metrics import Metrics
 from puhui.api.security import TokenBucket
 from puhui.ledger import Ledger, open_ledger
-from puhui.lending.catalog import business_day
-from puhui.lending.service import LendingService
+from puhui.servicing.service import LendingService, open_lending
 from puhui.settings import Settings
 
 T = TypeVar("T")
-
-
-def open_lending(settings: Settings, ledger: Ledger) -> LendingService:
-    """Lending over the shared ledger: the default product registered, the business date set.
-
-    Both are idempotent, so every process that opens the platform may do it.
-    """
-    lending = LendingService(settings.database_url, ledger)
-    try:
-        lending.register_product()
-        with lending.db.read():
-            started = business_day(lending.db) is not None
-        if not started:
-            lending.start(settings.lending_first_business_date)
-    except BaseException:
-        lending.db.close()
-        raise
-    return lending
 
 
 @dataclass
@@ -58,7 +39,9 @@ class Platform:
     def open(cls, settings: Settings) -> Platform:
         ledger = open_ledger(settings.database_url)
         try:
-            lending = open_lending(settings, ledger)
+            lending = open_lending(
+                settings.database_url, ledger, settings.lending_first_business_date
+            )
         except BaseException:
             ledger.close()
             raise

@@ -9,7 +9,6 @@ database itself refuses UPDATE and DELETE on the table (triggers on both backend
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -96,13 +95,10 @@ def create_audit_tables(db: Database) -> None:
             db.conn.execute(DDL_POSTGRES)
 
 
-def canonical_json(data: Any) -> str:
-    """Stable JSON: sorted keys, no spaces, UTF-8 kept (the fingerprint's input)."""
+def stored_json(data: Any) -> str:
+    """How the audit stores a JSON column: sorted keys, no spaces, UTF-8 kept (values kept as
+    they are; hashing goes through `puhui.fingerprint`)."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def fingerprint(data: Any) -> str:
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -171,7 +167,7 @@ def record(db: Database, entry: AuditEntry) -> None:
             entry.customer_id,
             entry.decided_at,
             entry.inputs_sha256,
-            canonical_json(entry.features),
+            stored_json(entry.features),
             entry.strategy_version,
             entry.model_version,
             entry.arm,
@@ -181,10 +177,10 @@ def record(db: Database, entry: AuditEntry) -> None:
             entry.limit_minor,
             entry.apr,
             entry.currency,
-            canonical_json(entry.rules_fired),
-            canonical_json(entry.reasons),
-            canonical_json(entry.outputs),
-            canonical_json(entry.shadow) if entry.shadow is not None else None,
+            stored_json(entry.rules_fired),
+            stored_json(entry.reasons),
+            stored_json(entry.outputs),
+            stored_json(entry.shadow) if entry.shadow is not None else None,
             entry.line_id,
         ),
     )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from puhui.errors import ValidationError
-from puhui.governance.audit import fingerprint
+from puhui.fingerprint import fingerprint
 from puhui.risk.model import RiskModel
 from puhui.risk.outcome import (
     ID_FIELD,

@@ -45,7 +45,7 @@ import numpy.typing as npt
 import polars as pl
 
 from puhui.errors import ValidationError
-from puhui.risk.fingerprint import fingerprint as content_fingerprint
+from puhui.fingerprint import fingerprint as content_fingerprint
 from puhui.risk.units import dense_index
 
 

@@ -30,7 +30,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from puhui.errors import ValidationError
-from puhui.risk.fingerprint import fingerprint
+from puhui.fingerprint import fingerprint
 from puhui.risk.limits import LimitParams
 from puhui.risk.policy import Policy, PolicyError, parse_policy
 from puhui.risk.pricing import PricingParams

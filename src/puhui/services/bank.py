@@ -25,13 +25,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from puhui import customers
 from puhui.db import Database
 from puhui.governance import audit
-from puhui.governance.audit import AuditEntry, fingerprint
 from puhui.governance.registry import create_registry_tables, promote, register_model
-from puhui.lending.drawdown import DrawdownRequest
-from puhui.lending.service import LendingService
-from puhui.lending.store import Db
 from puhui.money import Money
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
@@ -39,22 +36,19 @@ from puhui.preapproval.engine import chunks_of, run_preapproval
 from puhui.risk.card import model_card
 from puhui.risk.decide import bind_model
 from puhui.risk.model import RiskModel, save_model
-from puhui.risk.outcome import reason_text
 from puhui.risk.strategy import Strategy, load_strategy
 from puhui.risk.training import TrainConfig, train_model
 from puhui.risk.units import RATE_SCALE
-from puhui.services.decisions import line_id_for
+from puhui.services.decisions import batch_entry, line_id_for
+from puhui.servicing import lines
+from puhui.servicing.drawdown import DrawdownRequest
+from puhui.servicing.lines import LineGrant
+from puhui.servicing.service import LendingService
 
 HOOKS = [c for c in NON_FEATURES if c != "customer_id"]
 PRODUCT_ID = "puhui-revolving-micro"
 
-STATE_DDL = """
-CREATE TABLE IF NOT EXISTS platform_state (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS platform_customers (
-    customer_id TEXT PRIMARY KEY,
-    profile_json TEXT NOT NULL
-)
-"""
+STATE_DDL = "CREATE TABLE IF NOT EXISTS platform_state (k TEXT PRIMARY KEY, v TEXT NOT NULL)"
 
 #: (label, total) -> advance(n): how a step reports progress (a rich progress bar in the CLI).
 Reporter = Callable[[str, int], Callable[[int], None]]
@@ -97,6 +91,7 @@ def build_bank(
     try:
         db = lending.db
         db.create_tables(STATE_DDL, 7345201)
+        customers.create_customer_tables(db)
         audit.create_audit_tables(db)
         create_registry_tables(db)
         lending.register_product()
@@ -105,7 +100,7 @@ def build_bank(
 
         prospects = _prospects(db, config, report)
         model, strategy = _train(db, data, config, report)
-        decided = _preapprove(db, model, strategy, prospects, config, report)
+        decided = _preapprove(lending, model, strategy, prospects, config, report)
         simulated = _simulate(lending, config, prospects, report)
         check = lending.reconcile()
         summary = {
@@ -135,15 +130,12 @@ def _prospects(db: Database, config: BankConfig, report: Reporter) -> pl.DataFra
         pl.col("customer_id").map_elements(customer_id, return_dtype=pl.String)
     )
     profiles = frame.drop(["true_pd", "defaulted"])
-    rows = [(r["customer_id"], json.dumps(r, default=str)) for r in profiles.iter_rows(named=True)]
     with db.tx():
-        for start in range(0, len(rows), 20_000):
-            db.many(
-                "INSERT INTO platform_customers (customer_id, profile_json) VALUES (?, ?) "
-                "ON CONFLICT (customer_id) DO NOTHING",
-                rows[start : start + 20_000],
+        for chunk in chunks_of(profiles, 20_000):
+            customers.save_profiles(
+                db, ((r["customer_id"], r) for r in chunk.iter_rows(named=True))
             )
-            advance(min(20_000, len(rows) - start))
+            advance(chunk.height)
     return frame
 
 
@@ -178,62 +170,49 @@ def _train(
 
 
 def _preapprove(
-    db: Db,
+    lending: LendingService,
     model: RiskModel,
     strategy: Strategy,
     prospects: pl.DataFrame,
     config: BankConfig,
     report: Reporter,
 ) -> dict[str, Any]:
+    """Batch pre-approval: each chunk's audit rows and the lines its approvals grant commit
+    together (the same outputs `DecisionService.replay` recomputes for a batch decision)."""
     advance = report("pre-approve / 批量预授信", prospects.height)
-    customers = prospects.drop(HOOKS)
-    from puhui.lending import catalog
-
-    with db.read():
-        today = catalog.business_date(db)
-    expires = (today + timedelta(days=365)).toordinal()
+    db = lending.db
+    customer_features = prospects.drop(HOOKS)
+    product = lending.product(PRODUCT_ID)
+    expires = lending.business_date() + timedelta(days=365)
     when = datetime.now(UTC)
 
     def on_chunk(decided: pl.DataFrame) -> None:
         ids = decided["customer_id"].to_list()
-        features = customers.filter(pl.col("customer_id").is_in(ids))
-        by_id = {r["customer_id"]: r for r in features.iter_rows(named=True)}
-        lines, entries = [], []
+        chunk = customer_features.filter(pl.col("customer_id").is_in(ids))
+        features = {r["customer_id"]: r for r in chunk.iter_rows(named=True)}
+        grants, entries = [], []
         for row in decided.iter_rows(named=True):
             decision_id = audit.new_decision_id()
-            apr = Decimal(row["apr_units"]) / RATE_SCALE if row["apr_units"] is not None else None
             line_id = None
-            if row["decision"] == "approve" and apr is not None:
+            if row["decision"] == "approve" and row["apr_units"] is not None:
                 line_id = line_id_for(decision_id)
-                lines.append(
-                    (
-                        line_id,
-                        row["customer_id"],
-                        "CNY",
-                        row["limit_minor"],
-                        str((apr * 100).normalize()),
-                        expires,
-                        "active",
-                        PRODUCT_ID,
-                        1,
-                    )
+                rate = (Decimal(row["apr_units"]) / RATE_SCALE * 100).normalize()
+                grants.append(
+                    LineGrant(line_id, row["customer_id"], row["limit_minor"], rate, expires)
                 )
-            snapshot = {k: v for k, v in by_id[row["customer_id"]].items()}
-            entries.append(
-                _batch_entry(row, snapshot, decision_id, when, apr, strategy, model, line_id)
+            entry = batch_entry(
+                row, features[row["customer_id"]], decision_id, when, strategy, model, line_id
             )
+            entries.append(entry)
         with db.tx():
-            db.many(
-                "INSERT INTO lending_lines (id, customer_id, currency, limit_minor, annual_rate, "
-                "expires_day, status, product_id, product_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                lines,
-            )
+            lines.grant_lines(db, grants, product)
             for entry in entries:
                 audit.record(db, entry)
         advance(decided.height)
 
-    result = run_preapproval(model, strategy, chunks_of(customers, 20_000), on_chunk=on_chunk)
+    result = run_preapproval(
+        model, strategy, chunks_of(customer_features, 20_000), on_chunk=on_chunk
+    )
     return {
         "approved": result.approved,
         "referred": result.referred,
@@ -241,65 +220,6 @@ def _preapprove(
         "preapproval_seconds": round(result.seconds, 2),
         "expected_loss_yuan": str(Money(round(result.expected_loss_minor), "CNY").format()),
     }
-
-
-def _batch_entry(
-    row: dict[str, Any],
-    snapshot: dict[str, Any],
-    decision_id: str,
-    when: datetime,
-    apr: Decimal | None,
-    strategy: Strategy,
-    model: RiskModel,
-    line_id: str | None,
-) -> AuditEntry:
-    reasons: list[dict[str, Any]] = []
-    for code in row["reason_codes"]:
-        zh, en = reason_text(strategy, code)
-        reasons.append({"code": code, "source": "policy", "text_zh": zh, "text_en": en})
-    for slot in range(1, 5):
-        code = row.get(f"reason_{slot}")
-        if code:
-            reasons.append(
-                {
-                    "code": code,
-                    "source": "model",
-                    "text_zh": row.get(f"reason_{slot}_zh"),
-                    "text_en": row.get(f"reason_{slot}_en"),
-                }
-            )
-    outputs = {
-        "mode": "batch",
-        "outcome": row["decision"],
-        "pd": float(row["pd"]),
-        "score": int(row["score"]),
-        "limit_minor": int(row["limit_minor"]),
-        "apr": str(apr) if apr is not None else None,
-        "term_months": int(row["term_months"]),
-        "reason_codes": list(row["reason_codes"]),
-        "model_reasons": [r["code"] for r in reasons if r["source"] == "model"],
-    }
-    return AuditEntry(
-        decision_id=decision_id,
-        application_id=f"preapproval-{strategy.version_id}-{row['customer_id']}",
-        customer_id=row["customer_id"],
-        decided_at=when.isoformat(timespec="microseconds"),
-        inputs_sha256=fingerprint(snapshot),
-        features=snapshot,
-        strategy_version=strategy.version_id,
-        model_version=model.version,
-        arm="champion",
-        outcome=row["decision"],
-        pd=float(row["pd"]),
-        score=int(row["score"]),
-        limit_minor=int(row["limit_minor"]),
-        apr=str(apr) if apr is not None else None,
-        currency="CNY",
-        rules_fired=list(row["rules_fired"]),
-        reasons=reasons[:4],
-        outputs=outputs,
-        line_id=line_id,
-    )
 
 
 def _simulate(

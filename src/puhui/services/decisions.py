@@ -16,6 +16,7 @@ from typing import Any
 
 from puhui.db import Database
 from puhui.errors import ValidationError
+from puhui.fingerprint import fingerprint
 from puhui.governance import audit
 from puhui.governance.audit import AuditEntry
 from puhui.governance.registry import (
@@ -25,7 +26,9 @@ from puhui.governance.registry import (
 )
 from puhui.risk.decide import Decider, DecisionResult
 from puhui.risk.model import RiskModel, load_model
+from puhui.risk.outcome import reason_text
 from puhui.risk.strategy import Strategy
+from puhui.risk.units import RATE_SCALE
 
 #: Grants the effect of an approval inside the caller's transaction; returns the line id.
 GrantLine = Callable[[Database, DecisionResult, str], str]
@@ -133,21 +136,84 @@ def batch_outputs(
     import polars as pl
 
     from puhui.preapproval.engine import decide_frame
-    from puhui.risk.units import RATE_SCALE
 
     row = decide_frame(model, strategy, pl.DataFrame([dict(features)])).row(0, named=True)
-    apr = None if row["apr_units"] is None else str(Decimal(row["apr_units"]) / RATE_SCALE)
+    return batch_outputs_of(row, strategy)
+
+
+def batch_reasons_of(row: Mapping[str, Any], strategy: Strategy) -> list[dict[str, Any]]:
+    """A decided row's reasons: the strategy's codes, then the model's, each in zh and en."""
+    reasons: list[dict[str, Any]] = []
+    for code in row["reason_codes"]:
+        zh, en = reason_text(strategy, code)
+        reasons.append({"code": code, "source": "policy", "text_zh": zh, "text_en": en})
+    for slot in range(1, 5):
+        code = row.get(f"reason_{slot}")
+        if code:
+            reasons.append(
+                {
+                    "code": code,
+                    "source": "model",
+                    "text_zh": row.get(f"reason_{slot}_zh"),
+                    "text_en": row.get(f"reason_{slot}_en"),
+                }
+            )
+    return reasons
+
+
+def _batch_apr(row: Mapping[str, Any]) -> Decimal | None:
+    return None if row["apr_units"] is None else Decimal(row["apr_units"]) / RATE_SCALE
+
+
+def batch_outputs_of(row: Mapping[str, Any], strategy: Strategy) -> dict[str, Any]:
+    """The audit's `outputs` of one row decided by `decide_frame` (mode "batch")."""
+    apr = _batch_apr(row)
+    reasons = batch_reasons_of(row, strategy)
     return {
         "mode": "batch",
         "outcome": row["decision"],
         "pd": float(row["pd"]),
         "score": int(row["score"]),
         "limit_minor": int(row["limit_minor"]),
-        "apr": apr,
+        "apr": None if apr is None else str(apr),
         "term_months": int(row["term_months"]),
         "reason_codes": list(row["reason_codes"]),
-        "model_reasons": [row[f"reason_{k}"] for k in range(1, 5) if row.get(f"reason_{k}")],
+        "model_reasons": [r["code"] for r in reasons if r["source"] == "model"],
     }
+
+
+def batch_entry(
+    row: Mapping[str, Any],
+    features: Mapping[str, Any],
+    decision_id: str,
+    when: datetime,
+    strategy: Strategy,
+    model: RiskModel,
+    line_id: str | None,
+) -> AuditEntry:
+    """The audit row of a batch decision (pre-approval), as `DecisionService.replay` reads it."""
+    apr = _batch_apr(row)
+    return AuditEntry(
+        decision_id=decision_id,
+        application_id=f"preapproval-{strategy.version_id}-{row['customer_id']}",
+        customer_id=row["customer_id"],
+        decided_at=when.isoformat(timespec="microseconds"),
+        inputs_sha256=fingerprint(features),
+        features=dict(features),
+        strategy_version=strategy.version_id,
+        model_version=model.version,
+        arm="champion",
+        outcome=row["decision"],
+        pd=float(row["pd"]),
+        score=int(row["score"]),
+        limit_minor=int(row["limit_minor"]),
+        apr=None if apr is None else str(apr),
+        currency=strategy.pricing.currency,
+        rules_fired=list(row["rules_fired"]),
+        reasons=batch_reasons_of(row, strategy)[:4],
+        outputs=batch_outputs_of(row, strategy),
+        line_id=line_id,
+    )
 
 
 def line_id_for(decision_id: str) -> str:
@@ -163,9 +229,9 @@ def grant_credit_line(
     The caller's database must be the lending sub-ledger's (`LendingService.db`), so the line
     and the audit row commit together.
     """
-    from puhui.lending import catalog, lines
-    from puhui.lending.store import Db
     from puhui.money import Money
+    from puhui.servicing import catalog, lines
+    from puhui.servicing.store import Db
 
     def grant(db: Database, result: DecisionResult, decision_id: str) -> str:
         if not isinstance(db, Db):

@@ -10,7 +10,7 @@ Tables read here and where they come from:
   taken in SQL on PostgreSQL and streamed through Python on SQLite (`ReadModel._sums`).
 - `decision_audit` (puhui.governance.audit), `governance_models` (puhui.governance.registry).
 - `lending_state`, `lending_lines`, `lending_loans`, `lending_installments`,
-  `lending_transactions` (puhui.lending.store): created when the lending service first opens
+  `lending_transactions` (puhui.servicing.store): created when the lending service first opens
   the database. Their rates (`annual_rate`, `apr_nominal`, `apr_effective`) are percent
   strings ('18.0356'), while `decision_audit.apr` is a fraction ('0.162').
 """

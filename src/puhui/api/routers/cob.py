@@ -21,7 +21,7 @@ from puhui.api.lending_contract import (
 )
 from puhui.api.routers.lines import platform_of
 from puhui.api.security import require
-from puhui.lending.service import LendingService
+from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1", tags=["lending: close of business"])
 

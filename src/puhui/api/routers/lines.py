@@ -29,10 +29,10 @@ from puhui.api.lending_contract import (
 from puhui.api.platform import Platform
 from puhui.api.security import money_rate_limit, require
 from puhui.errors import ConflictError, NotFoundError
-from puhui.lending.drawdown import DrawdownRequest
-from puhui.lending.lines import LineStatus
-from puhui.lending.service import LendingService
 from puhui.money import Money
+from puhui.servicing.drawdown import DrawdownRequest
+from puhui.servicing.lines import LineStatus
+from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1/lines", tags=["lending: credit lines"])
 

@@ -29,8 +29,8 @@ from puhui.api.problems import ProblemError
 from puhui.api.routers.lines import platform_of
 from puhui.api.security import money_rate_limit, require
 from puhui.errors import ConflictError
-from puhui.lending.service import LendingService
 from puhui.money import Money
+from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1", tags=["lending: loans"])
 

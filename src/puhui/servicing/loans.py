@@ -1,0 +1,258 @@
+"""Loans in the sub-ledger: their stored balances by bucket, and per-loan housekeeping.
+
+A loan row carries its balances (principal outstanding and the billed part of it, interest
+accrued-unbilled and billed, fees, penalties, a customer credit balance), the snapshot of its
+pricing (rates as integer micro-fractions, the day-count divisor) and its delinquency state.
+Interest accrues exactly: `interest_rem` is the remainder of the day-count division, carried
+from day to day, so no cent is lost or invented by daily rounding (see `cob.py`).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from puhui.errors import NotFoundError
+from puhui.lending.delinquency import days_past_due
+from puhui.money import Money
+from puhui.servicing.catalog import load_product
+from puhui.servicing.store import Db
+
+
+class LoanStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+    WRITTEN_OFF = "written_off"
+
+
+#: Day-count divisor for ACTUAL years: 365, as Fineract divides daily interest even in leap
+#: years (so accrued interest equals the schedule's to the cent).
+ACTUAL_K = 365
+MICRO = 1_000_000
+
+BALANCE_COLUMNS = (
+    "principal_outstanding",
+    "principal_billed",
+    "principal_overdue",
+    "interest_unbilled",
+    "interest_billed",
+    "interest_rem",
+    "interest_period",
+    "fee_billed",
+    "penalty_unpaid",
+    "penalty_rem",
+    "credit_balance",
+    "written_off",
+    "recovered",
+)
+_LOAN_COLUMNS = (
+    "id",
+    "client_id",
+    "line_id",
+    "product_id",
+    "product_version",
+    "currency",
+    "ledger",
+    "principal",
+    "installments",
+    "disbursed_day",
+    "maturity_day",
+    "annual_rate",
+    "apr_nominal",
+    "apr_effective",
+    "upfront_fee",
+    "rate_micro",
+    "penalty_rate_micro",
+    "accrual_k",
+    "rounding",
+    "grace_days",
+    "write_off_dpd",
+    "status",
+    *BALANCE_COLUMNS,
+    "oldest_due_day",
+    "dpd",
+    "bucket",
+    "closed_day",
+)
+LOAN_SELECT = "SELECT " + ", ".join(_LOAN_COLUMNS) + " FROM lending_loans"
+
+
+@dataclass(slots=True)
+class LoanRow:
+    """One loan as stored (mutable while a service call works on it)."""
+
+    id: int
+    client_id: str
+    line_id: str
+    product_id: str
+    product_version: int
+    currency: str
+    ledger: int
+    principal: int
+    installments: int
+    disbursed_day: int
+    maturity_day: int
+    annual_rate: str
+    apr_nominal: str
+    apr_effective: str
+    upfront_fee: int
+    rate_micro: int
+    penalty_rate_micro: int
+    accrual_k: int
+    rounding: str
+    grace_days: int
+    write_off_dpd: int
+    status: str
+    principal_outstanding: int
+    principal_billed: int
+    principal_overdue: int
+    interest_unbilled: int
+    interest_billed: int
+    interest_rem: int
+    interest_period: int
+    fee_billed: int
+    penalty_unpaid: int
+    penalty_rem: int
+    credit_balance: int
+    written_off: int
+    recovered: int
+    oldest_due_day: int | None
+    dpd: int
+    bucket: str
+    closed_day: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> LoanRow:
+        return cls(*row)
+
+    @property
+    def total_due_now(self) -> int:
+        """Everything owed if paid off today (accrued interest included)."""
+        return (
+            self.principal_outstanding
+            + self.interest_unbilled
+            + self.interest_billed
+            + self.fee_billed
+            + self.penalty_unpaid
+        )
+
+    def fmt(self, minor: int) -> str:
+        return str(Money(minor, self.currency).amount)
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.fmt
+        return {
+            "id": self.id,
+            "client_id": self.client_id,
+            "line_id": self.line_id,
+            "product": f"{self.product_id}@{self.product_version}",
+            "currency": self.currency,
+            "status": self.status,
+            "principal": f(self.principal),
+            "installments": self.installments,
+            "disbursed": date.fromordinal(self.disbursed_day).isoformat(),
+            "maturity": date.fromordinal(self.maturity_day).isoformat(),
+            "annual_rate": self.annual_rate,
+            "apr_nominal_pct": self.apr_nominal,
+            "apr_effective_pct": self.apr_effective,
+            "upfront_fee": f(self.upfront_fee),
+            "principal_outstanding": f(self.principal_outstanding),
+            "principal_due": f(self.principal_billed),
+            "principal_overdue": f(self.principal_overdue),
+            "interest_accrued": f(self.interest_unbilled),
+            "interest_due": f(self.interest_billed),
+            "fee_due": f(self.fee_billed),
+            "penalty_due": f(self.penalty_unpaid),
+            "credit_balance": f(self.credit_balance),
+            "written_off": f(self.written_off),
+            "recovered": f(self.recovered),
+            "payoff_today": f(self.total_due_now),
+            "dpd": self.dpd,
+            "overdue": self.dpd > 0,
+            "bucket": self.bucket,
+            "closed": None
+            if self.closed_day is None
+            else date.fromordinal(self.closed_day).isoformat(),
+        }
+
+
+def load_loan(
+    db: Db, *, loan_id: int | None = None, client_id: str | None = None, lock: bool = False
+) -> LoanRow:
+    if loan_id is not None:
+        row = db.one(LOAN_SELECT + " WHERE id = ?" + (db.for_update if lock else ""), (loan_id,))
+    else:
+        row = db.one(
+            LOAN_SELECT + " WHERE client_id = ?" + (db.for_update if lock else ""), (client_id,)
+        )
+    if row is None:
+        raise NotFoundError(
+            f"loan {loan_id if loan_id is not None else client_id!r} not found", field="loan_id"
+        )
+    return LoanRow.from_row(row)
+
+
+def save_balances(db: Db, loan: LoanRow) -> None:
+    columns = (*BALANCE_COLUMNS, "status", "oldest_due_day", "dpd", "bucket", "closed_day")
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    db.execute(
+        f"UPDATE lending_loans SET {assignments} WHERE id = ?",
+        (*(getattr(loan, c) for c in columns), loan.id),
+    )
+
+
+def refresh_delinquency(db: Db, loan: LoanRow, today: int) -> None:
+    """Recompute oldest unpaid due day, overdue principal, DPD, bucket and closure for one loan."""
+    row = db.one(
+        "SELECT MIN(due_day) FROM lending_installments WHERE loan_id = ? AND billed = 1"
+        " AND principal_billed + interest_billed + fee_billed"
+        " > principal_paid + interest_paid + fee_paid",
+        (loan.id,),
+    )
+    loan.oldest_due_day = None if row is None or row[0] is None else int(row[0])
+    (overdue,) = db.one(
+        "SELECT COALESCE(SUM(principal_billed - principal_paid), 0) FROM lending_installments"
+        " WHERE loan_id = ? AND billed = 1 AND due_day + ? < ?",
+        (loan.id, loan.grace_days, today),
+    )
+    loan.principal_overdue = int(overdue) if loan.status == LoanStatus.ACTIVE else 0
+    oldest = None if loan.oldest_due_day is None else date.fromordinal(loan.oldest_due_day)
+    loan.dpd = days_past_due(oldest, date.fromordinal(today), loan.grace_days)
+    product = load_product(db, loan.product_id, loan.product_version)
+    loan.bucket = product.delinquency.bucket_for(loan.dpd)
+    if loan.status == LoanStatus.ACTIVE and loan.total_due_now == 0:
+        loan.status = LoanStatus.CLOSED.value
+        loan.closed_day = today
+        loan.interest_rem = 0
+        loan.penalty_rem = 0
+        loan.interest_period = 0
+    elif loan.status == LoanStatus.CLOSED and loan.total_due_now > 0:
+        loan.status = LoanStatus.ACTIVE.value
+        loan.closed_day = None
+
+
+def installments_of(db: Db, loan_id: int) -> list[dict[str, Any]]:
+    rows = db.all(
+        "SELECT n, from_day, due_day, sched_principal, sched_interest, sched_fee, billed,"
+        " principal_billed, interest_billed, fee_billed, principal_paid, interest_paid, fee_paid"
+        " FROM lending_installments WHERE loan_id = ? ORDER BY n",
+        (loan_id,),
+    )
+    keys = (
+        "n",
+        "from_day",
+        "due_day",
+        "sched_principal",
+        "sched_interest",
+        "sched_fee",
+        "billed",
+        "principal_billed",
+        "interest_billed",
+        "fee_billed",
+        "principal_paid",
+        "interest_paid",
+        "fee_paid",
+    )
+    return [dict(zip(keys, (int(v) for v in r), strict=True)) for r in rows]

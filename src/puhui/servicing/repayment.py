@@ -1,0 +1,408 @@
+"""Repayments, their reversal, and payoff quotes.
+
+A repayment is booked on the business date, for any amount. What is owed is laid out as
+`allocation.Due` items — penalties and billed installments past due or due today, then, in
+advance, the interest accrued so far and the principal not yet billed — and split with the
+product's allocation order (`allocation.allocate`). So money beyond what is due pays the
+accrued interest and then prepays principal: interest runs by the day on the principal
+outstanding, and early repayment saves interest. Whatever is left after the loan is paid off
+becomes a customer credit balance. On a written-off loan a payment is a recovery.
+
+A reversal posts the mirror-image transfers and restores the balances it paid; nothing is
+deleted. It does not re-run the interest of the days in between (Fineract would reprocess).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from puhui.errors import ConflictError, NotFoundError, ValidationError
+from puhui.lending.allocation import Bucket, Component, Due, allocate
+from puhui.servicing.catalog import business_date, load_product
+from puhui.servicing.chart import Code, TransferCode, transfer_id
+from puhui.servicing.lines import parse_amount
+from puhui.servicing.loans import (
+    MICRO,
+    LoanRow,
+    LoanStatus,
+    load_loan,
+    refresh_delinquency,
+    save_balances,
+)
+from puhui.servicing.outbox import Posting, enqueue
+from puhui.servicing.store import Db
+
+_RECEIVABLE = {
+    Component.PRINCIPAL: Code.PRINCIPAL_RECEIVABLE,
+    Component.INTEREST: Code.INTEREST_RECEIVABLE,
+    Component.FEE: Code.FEE_RECEIVABLE,
+    Component.PENALTY: Code.PENALTY_RECEIVABLE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    transaction_id: int
+    client_id: str
+    kind: str
+    amount: int
+    paid: dict[str, int]
+    loan: LoanRow
+    created: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.loan.fmt
+        return {
+            "transaction_id": self.transaction_id,
+            "client_id": self.client_id,
+            "kind": self.kind,
+            "amount": f(self.amount),
+            "paid": {k: f(v) for k, v in self.paid.items()},
+            "created": self.created,
+            "loan": self.loan.to_dict(),
+        }
+
+
+def _check_client_id(client_id: str) -> None:
+    if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 64:
+        raise ValidationError("client_id must be 1..64 characters", field="client_id")
+
+
+def _existing(db: Db, client_id: str) -> PaymentResult | None:
+    row = db.one(
+        "SELECT id, loan_id, kind, amount, detail FROM lending_transactions WHERE client_id = ?",
+        (client_id,),
+    )
+    if row is None:
+        return None
+    detail = json.loads(row[4])
+    loan = load_loan(db, loan_id=int(row[1]))
+    return PaymentResult(
+        int(row[0]), client_id, str(row[2]), int(row[3]), detail["paid"], loan, False
+    )
+
+
+def _check_date(loan: LoanRow, on: date | None, today: date) -> None:
+    if on is None:
+        return
+    if not isinstance(on, date):
+        raise ValidationError("on must be a date", field="on")
+    if on.toordinal() < loan.disbursed_day:
+        raise ValidationError(
+            f"{on} is before the disbursement on {date.fromordinal(loan.disbursed_day)}", field="on"
+        )
+    if on != today:
+        raise ValidationError(
+            f"payments are booked on the business date {today}, not {on}", field="on"
+        )
+
+
+def dues_of(db: Db, loan: LoanRow, today: int) -> list[Due]:
+    """What the loan owes on `today`, as allocation items."""
+    rows = db.all(
+        "SELECT n, due_day, principal_billed - principal_paid, interest_billed - interest_paid,"
+        " fee_billed - fee_paid FROM lending_installments WHERE loan_id = ? AND billed = 1"
+        " ORDER BY n",
+        (loan.id,),
+    )
+    dues: list[Due] = []
+    oldest = None
+    for n, due_day, principal, interest, fee in rows:
+        bucket = Bucket.PAST_DUE if int(due_day) < today else Bucket.DUE
+        for component, amount in (
+            (Component.PRINCIPAL, principal),
+            (Component.INTEREST, interest),
+            (Component.FEE, fee),
+        ):
+            if int(amount) > 0:
+                oldest = int(n) if oldest is None else oldest
+                dues.append(Due(int(n), bucket, component, int(amount)))
+    (next_n,) = db.one(
+        "SELECT COALESCE(MIN(n), ?) FROM lending_installments WHERE loan_id = ? AND billed = 0",
+        (loan.installments + 1, loan.id),
+    )
+    if loan.penalty_unpaid:
+        dues.append(
+            Due(oldest or int(next_n), Bucket.PAST_DUE, Component.PENALTY, loan.penalty_unpaid)
+        )
+    unbilled = loan.principal_outstanding - loan.principal_billed
+    if loan.interest_unbilled:
+        dues.append(Due(int(next_n), Bucket.IN_ADVANCE, Component.INTEREST, loan.interest_unbilled))
+    if unbilled:
+        dues.append(Due(int(next_n), Bucket.IN_ADVANCE, Component.PRINCIPAL, unbilled))
+    return dues
+
+
+def _apply(
+    db: Db, loan: LoanRow, n: int, bucket: Bucket, component: Component, amount: int
+) -> None:
+    """Pay (amount > 0) or restore (amount < 0) one allocation on the loan and installment."""
+    if bucket is not Bucket.IN_ADVANCE and component is not Component.PENALTY:
+        column = {"principal": "principal_paid", "interest": "interest_paid", "fee": "fee_paid"}
+        db.execute(
+            f"UPDATE lending_installments SET {column[component.value]} ="
+            f" {column[component.value]} + ? WHERE loan_id = ? AND n = ?",
+            (amount, loan.id, n),
+        )
+    if component is Component.PRINCIPAL:
+        loan.principal_outstanding -= amount
+        if bucket is not Bucket.IN_ADVANCE:
+            loan.principal_billed -= amount
+    elif component is Component.INTEREST:
+        if bucket is Bucket.IN_ADVANCE:
+            loan.interest_unbilled -= amount
+        else:
+            loan.interest_billed -= amount
+    elif component is Component.FEE:
+        loan.fee_billed -= amount
+    else:
+        loan.penalty_unpaid -= amount
+
+
+def repay(
+    db: Db, loan_id: int, amount: Decimal | str, client_id: str, on: date | None = None
+) -> PaymentResult:
+    """Book a repayment (or, on a written-off loan, a recovery); idempotent by client id."""
+    _check_client_id(client_id)
+    with db.tx():
+        previous = _existing(db, client_id)
+        if previous is not None:
+            if previous.loan.id != loan_id:
+                raise ConflictError(
+                    f"client_id {client_id!r} was used for another loan", field="client_id"
+                )
+            return previous
+        loan = load_loan(db, loan_id=loan_id, lock=True)
+        today = business_date(db)
+        _check_date(loan, on, today)
+        minor = parse_amount(amount, loan.currency)
+        if loan.status == LoanStatus.CLOSED:
+            raise ConflictError(f"loan {loan_id} is closed", field="loan_id")
+        postings: list[tuple[str, Code, Code, int]] = []
+        allocations: list[list[Any]] = []
+        paid: dict[str, int] = {}
+        if loan.status == LoanStatus.WRITTEN_OFF:
+            kind = "recovery"
+            recovered = min(minor, loan.written_off - loan.recovered)
+            loan.recovered += recovered
+            excess = minor - recovered
+            paid["recovery"] = recovered
+            postings.append(("recovery", Code.SETTLEMENT, Code.RECOVERY_INCOME, recovered))
+        else:
+            kind = "repayment"
+            product = load_product(db, loan.product_id, loan.product_version)
+            result = allocate(
+                minor, dues_of(db, loan, today.toordinal()), product.repayment.allocation_order
+            )
+            for a in result.allocations:
+                _apply(db, loan, a.installment, a.bucket, a.component, a.amount)
+                allocations.append([a.installment, a.bucket.value, a.component.value, a.amount])
+            for component in Component:
+                total = result.total(component)
+                paid[component.value] = total
+                postings.append((component.value, Code.SETTLEMENT, _RECEIVABLE[component], total))
+            excess = result.excess
+        loan.credit_balance += excess
+        paid["credit_balance"] = excess
+        postings.append(("credit", Code.SETTLEMENT, Code.CUSTOMER_CREDIT, excess))
+        refresh_delinquency(db, loan, today.toordinal())
+        save_balances(db, loan)
+        (txn_id,) = db.next_ids("lending_transactions", 1)
+        detail = {
+            "paid": paid,
+            "excess": excess,
+            "allocations": allocations,
+            "postings": [[k, int(d), int(c), a] for k, d, c, a in postings if a],
+        }
+        db.execute(
+            "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
+            " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (txn_id, client_id, loan.id, kind, today.toordinal(), minor, json.dumps(detail)),
+        )
+        enqueue(
+            db,
+            [
+                Posting(
+                    transfer_id("pay", client_id, k), loan.ledger, d, c, a, TransferCode.REPAYMENT
+                )
+                for k, d, c, a in postings
+            ],
+        )
+        return PaymentResult(txn_id, client_id, kind, minor, paid, loan, True)
+
+
+def _catch_up_billing(db: Db, loan: LoanRow, today: int) -> int:
+    """Bill what a reversal put back but COB can no longer bill; returns fees billed.
+
+    A loan closed by a payment is skipped by COB's billing, so reversing that payment can leave
+    installments whose due date has passed unbilled, or (after the last one) restored
+    principal and interest with no installment left to fall due with. Those are billed here,
+    as COB would have, and the leftovers go to the last installment.
+    """
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        return 0
+    rows = db.all(
+        "SELECT n, sched_principal, sched_fee, last FROM lending_installments"
+        " WHERE loan_id = ? AND billed = 0 AND due_day <= ? ORDER BY n",
+        (loan.id, today),
+    )
+    fees = 0
+    for n, sched_principal, sched_fee, last in rows:
+        unbilled = loan.principal_outstanding - loan.principal_billed
+        principal = unbilled if int(last) else min(int(sched_principal), unbilled)
+        interest = loan.interest_unbilled
+        db.execute(
+            "UPDATE lending_installments SET billed = 1, principal_billed = ?,"
+            " interest_billed = ?, fee_billed = ? WHERE loan_id = ? AND n = ?",
+            (principal, interest, int(sched_fee), loan.id, int(n)),
+        )
+        loan.principal_billed += principal
+        loan.interest_billed += interest
+        loan.interest_unbilled = 0
+        loan.fee_billed += int(sched_fee)
+        fees += int(sched_fee)
+    (unbilled_left,) = db.one(
+        "SELECT COUNT(*) FROM lending_installments WHERE loan_id = ? AND billed = 0", (loan.id,)
+    )
+    principal = loan.principal_outstanding - loan.principal_billed
+    interest = loan.interest_unbilled
+    if int(unbilled_left) == 0 and (principal or interest):
+        db.execute(
+            "UPDATE lending_installments SET principal_billed = principal_billed + ?,"
+            " interest_billed = interest_billed + ? WHERE loan_id = ? AND n = ?",
+            (principal, interest, loan.id, loan.installments),
+        )
+        loan.principal_billed += principal
+        loan.interest_billed += interest
+        loan.interest_unbilled = 0
+    return fees
+
+
+def reverse(db: Db, client_id: str) -> PaymentResult:
+    """Reverse the repayment or recovery booked under `client_id` (idempotent)."""
+    _check_client_id(client_id)
+    reversal_id = f"rev:{client_id}"[:64]
+    with db.tx():
+        row = db.one(
+            "SELECT id, loan_id, kind, amount, reversed_by, detail FROM lending_transactions"
+            " WHERE client_id = ?" + db.for_update,
+            (client_id,),
+        )
+        if row is None:
+            raise NotFoundError(f"no payment with client_id {client_id!r}", field="client_id")
+        if row[2] not in ("repayment", "recovery"):
+            raise ValidationError(f"a {row[2]} cannot be reversed", field="client_id")
+        if row[4] is not None:
+            previous = _existing(db, reversal_id)
+            assert previous is not None
+            return previous
+        loan = load_loan(db, loan_id=int(row[1]), lock=True)
+        today = business_date(db)
+        detail = json.loads(row[5])
+        if row[2] == "repayment" and loan.status == LoanStatus.WRITTEN_OFF:
+            raise ConflictError(
+                f"loan {loan.id} was written off after this repayment; book a recovery instead",
+                field="client_id",
+            )
+        if loan.credit_balance < detail["excess"]:
+            raise ConflictError(
+                "the credit balance of this payment was already used", field="client_id"
+            )
+        for n, bucket, component, amount in detail["allocations"]:
+            _apply(db, loan, int(n), Bucket(bucket), Component(component), -int(amount))
+        loan.credit_balance -= detail["excess"]
+        loan.recovered -= detail["paid"].get("recovery", 0)
+        catch_up_fees = _catch_up_billing(db, loan, today.toordinal())
+        refresh_delinquency(db, loan, today.toordinal())
+        save_balances(db, loan)
+        (txn_id,) = db.next_ids("lending_transactions", 1)
+        db.execute(
+            "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
+            " reverses, detail) VALUES (?, ?, ?, 'reversal', ?, ?, ?, ?)",
+            (
+                txn_id,
+                reversal_id,
+                loan.id,
+                today.toordinal(),
+                int(row[3]),
+                int(row[0]),
+                json.dumps({"paid": {k: -v for k, v in detail["paid"].items()}}),
+            ),
+        )
+        db.execute(
+            "UPDATE lending_transactions SET reversed_by = ? WHERE id = ?", (txn_id, int(row[0]))
+        )
+        fee_posting = Posting(
+            transfer_id("reverse", client_id, "catch-up-fee"),
+            loan.ledger,
+            Code.FEE_RECEIVABLE,
+            Code.FEE_INCOME,
+            catch_up_fees,
+            TransferCode.BILLING,
+        )
+        enqueue(
+            db,
+            [
+                fee_posting,
+                *(
+                    Posting(
+                        transfer_id("reverse", client_id, k),
+                        loan.ledger,
+                        Code(c),
+                        Code(d),
+                        a,
+                        TransferCode.REVERSAL,
+                    )
+                    for k, d, c, a in detail["postings"]
+                ),
+            ],
+        )
+        paid = {k: -v for k, v in detail["paid"].items()}
+        return PaymentResult(txn_id, reversal_id, "reversal", int(row[3]), paid, loan, True)
+
+
+def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]:
+    """What pays the loan off on `on` (default: the business date), by component.
+
+    For a later date, interest and penalty are projected by the day on today's balances (it
+    assumes no further installment falls overdue in between).
+    """
+    with db.read():
+        loan = load_loan(db, loan_id=loan_id)
+        today = business_date(db)
+    on = on or today
+    if not isinstance(on, date) or on < today:
+        raise ValidationError(f"a payoff quote is for {today} or later", field="on")
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        outstanding = loan.written_off - loan.recovered
+        return {
+            "loan_id": loan.id,
+            "on": on.isoformat(),
+            "recovery_due": loan.fmt(outstanding),
+            "total": loan.fmt(outstanding),
+        }
+    divisor = MICRO * loan.accrual_k
+    interest_num, penalty_num = loan.interest_rem, loan.penalty_rem
+    for day in range(today.toordinal(), on.toordinal()):
+        if loan.status == LoanStatus.ACTIVE and loan.disbursed_day <= day < loan.maturity_day:
+            interest_num += loan.principal_outstanding * loan.rate_micro
+        penalty_num += loan.principal_overdue * loan.penalty_rate_micro
+    interest = loan.interest_unbilled + loan.interest_billed + interest_num // divisor
+    penalty = loan.penalty_unpaid + penalty_num // divisor
+    total = loan.principal_outstanding + interest + loan.fee_billed + penalty
+    f = loan.fmt
+    return {
+        "loan_id": loan.id,
+        "on": on.isoformat(),
+        "principal": f(loan.principal_outstanding),
+        "interest": f(interest),
+        "fee": f(loan.fee_billed),
+        "penalty": f(penalty),
+        "credit_balance": f(loan.credit_balance),
+        "total": f(total),
+        "total_minor": total,
+    }

@@ -1,0 +1,203 @@
+"""The servicing facade: one object that owns the sub-ledger connection and the ledger.
+
+Every write goes: validate → one sub-ledger transaction (balances + queued ledger postings)
+→ flush the postings to the ledger. The per-loan balances are a SUB-LEDGER, not ledger
+accounts: COB must accrue ~100M loans a day, and one ledger transfer per loan per day would
+exceed the ledger's throughput, while one aggregated transfer per currency per step per day
+is free; `reconcile()` proves the sub-ledger totals equal the general ledger's balances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from puhui.errors import PuhuiError
+from puhui.ledger import Ledger, open_ledger
+from puhui.lending.products import Product, default_product
+from puhui.servicing import catalog, cob, lines, repayment
+from puhui.servicing import drawdown as dd
+from puhui.servicing.chart import Code, TransferCode, ensure_chart, ledger_of, transfer_id
+from puhui.servicing.loans import LoanRow, installments_of, load_loan
+from puhui.servicing.outbox import Posting, enqueue, flush
+from puhui.servicing.reconcile import Reconciliation, reconcile
+from puhui.servicing.store import Db
+
+
+class LendingService:
+    """Credit lines, drawdowns, repayments and COB over one database (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str, ledger: Ledger | None = None) -> None:
+        self.db = Db(url)
+        self.ledger = ledger if ledger is not None else open_ledger(url)
+        self._charts: set[str] = set()
+
+    # -- set-up ------------------------------------------------------------------------
+    def register_product(self, product: Product | None = None) -> tuple[str, int, str]:
+        product = product or default_product()
+        self._chart(product.currency)
+        return catalog.register_product(self.db, product)
+
+    def start(self, on: date) -> date:
+        return catalog.start_business_date(self.db, on)
+
+    def product(self, product_id: str, version: int | None = None) -> Product:
+        """A registered product (the latest version unless one is named)."""
+        with self.db.read():
+            return catalog.load_product(self.db, product_id, version)
+
+    def business_date(self) -> date:
+        with self.db.read():
+            return catalog.business_date(self.db)
+
+    def fund(self, currency: str, amount: Decimal | str, client_id: str) -> None:
+        """Put money into settlement from the funding (equity) account."""
+        number = ledger_of(currency)
+        minor = lines.parse_amount(amount, currency)
+        self._chart(currency)
+        posting = Posting(
+            transfer_id("fund", client_id),
+            number,
+            Code.SETTLEMENT,
+            Code.FUNDING,
+            minor,
+            TransferCode.FUNDING,
+        )
+        with self.db.tx():
+            if not self.db.one(
+                "SELECT 1 FROM lending_outbox WHERE transfer_id = ?", (str(posting.transfer_id),)
+            ):
+                enqueue(self.db, [posting])
+        flush(self.db, self.ledger)
+
+    def _chart(self, currency: str) -> None:
+        if currency not in self._charts:
+            ensure_chart(self.ledger, currency)
+            self._charts.add(currency)
+
+    # -- credit lines ------------------------------------------------------------------
+    def create_line(
+        self,
+        line_id: str,
+        customer_id: str,
+        limit: Decimal | str,
+        annual_rate: Decimal | str,
+        expires: date,
+        product_id: str = "puhui-revolving-micro",
+        product_version: int | None = None,
+    ) -> lines.CreditLine:
+        return lines.create_line(
+            self.db, line_id, customer_id, limit, annual_rate, expires, product_id, product_version
+        )
+
+    def line(self, line_id: str) -> lines.CreditLine:
+        with self.db.read():
+            return lines.get_line(self.db, line_id)
+
+    def change_limit(self, line_id: str, limit: Decimal | str) -> lines.CreditLine:
+        return lines.change_limit(self.db, line_id, limit)
+
+    def set_line_status(self, line_id: str, status: str) -> lines.CreditLine:
+        return lines.set_status(self.db, line_id, status)
+
+    # -- loans -------------------------------------------------------------------------
+    def drawdown(
+        self,
+        client_id: str,
+        line_id: str,
+        amount: Decimal | str,
+        installments: int,
+        amortization: str | None = None,
+        currency: str | None = None,
+    ) -> dd.DrawdownResult:
+        request = dd.DrawdownRequest(
+            client_id, line_id, amount, installments, amortization, currency
+        )
+        return self.drawdown_many([request])[0]
+
+    def drawdown_many(self, requests: Sequence[dd.DrawdownRequest]) -> list[dd.DrawdownResult]:
+        results = dd.book_drawdowns(self.db, requests)
+        self._disburse(results)
+        return results
+
+    def drawdown_each(
+        self, requests: Sequence[dd.DrawdownRequest]
+    ) -> list[dd.DrawdownResult | PuhuiError]:
+        """Book independent requests together: one transaction and one ledger flush for all,
+        each refused request answered with its own error (see `drawdown.book_each`)."""
+        outcomes = dd.book_each(self.db, requests)
+        self._disburse([o for o in outcomes if isinstance(o, dd.DrawdownResult)])
+        return outcomes
+
+    def _disburse(self, booked: Sequence[dd.DrawdownResult]) -> None:
+        """Post the queued disbursements. Each loan's currency has its chart of accounts first
+        (a product's chart is also made when it is registered, so a crash here is safe)."""
+        for currency in {r.loan.currency for r in booked}:
+            self._chart(currency)
+        flush(self.db, self.ledger)
+
+    def repay(
+        self, loan_id: int, amount: Decimal | str, client_id: str, on: date | None = None
+    ) -> repayment.PaymentResult:
+        result = repayment.repay(self.db, loan_id, amount, client_id, on)
+        flush(self.db, self.ledger)
+        return result
+
+    def reverse(self, client_id: str) -> repayment.PaymentResult:
+        result = repayment.reverse(self.db, client_id)
+        flush(self.db, self.ledger)
+        return result
+
+    def quote(self, loan_id: int, on: date | None = None) -> dict[str, Any]:
+        return repayment.payoff_quote(self.db, loan_id, on)
+
+    def loan(self, loan_id: int) -> LoanRow:
+        with self.db.read():
+            return load_loan(self.db, loan_id=loan_id)
+
+    def installments(self, loan_id: int) -> list[dict[str, Any]]:
+        with self.db.read():
+            load_loan(self.db, loan_id=loan_id)
+            return installments_of(self.db, loan_id)
+
+    # -- close of business -------------------------------------------------------------
+    def run_cob(
+        self,
+        day: date,
+        on_step: Callable[[str], None] | None = None,
+        stop_after: str | None = None,
+    ) -> cob.CobReport:
+        return cob.run_cob(self.db, self.ledger, day, on_step, stop_after)
+
+    def reconcile(self) -> Reconciliation:
+        return reconcile(self.db, self.ledger)
+
+    def close(self) -> None:
+        self.db.close()
+        self.ledger.close()
+
+    def __enter__(self) -> LendingService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_lending(url: str, ledger: Ledger, first_business_date: date) -> LendingService:
+    """Lending over the shared ledger: the default product registered, the business date set.
+
+    Both are idempotent, so every process that opens the platform may do it.
+    """
+    lending = LendingService(url, ledger)
+    try:
+        lending.register_product()
+        with lending.db.read():
+            started = catalog.business_day(lending.db) is not None
+        if not started:
+            lending.start(first_business_date)
+    except BaseException:
+        lending.db.close()
+        raise
+    return lending
