@@ -25,8 +25,9 @@ from puhui.api.app import create_app
 from puhui.api.keys import KeyStore
 from puhui.db import connect, parse_database_url
 from puhui.ledger import BATCH_MAX, Account, Transfer, open_ledger
+from puhui.ledger.store import u128
 from puhui.settings import Settings
-from puhui.web.queries import ReadModel, u128
+from puhui.web.queries import ReadModel
 
 TRANSFERS = int(os.environ.get("PUHUI_BENCH_TRANSFERS", "200000"))
 ACCOUNTS = 1000

@@ -167,7 +167,8 @@ def bench_cob(directory: Path, loans: int, url: str | None = None) -> None:
     while True:
         for step in STEPS:
             t = time.perf_counter()
-            run_step(service.db, day, step)
+            with service.db.tx():
+                run_step(service.db, day, step)
             flush(service.db, service.ledger)
             timings[step].append(time.perf_counter() - t)
         days += 1

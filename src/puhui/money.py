@@ -88,9 +88,6 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "TND": 3,
 }
 
-#: Ledger numbers for currencies (TigerBeetle's `ledger` field names the asset).
-CURRENCY_LEDGERS: dict[str, int] = {code: i + 1 for i, code in enumerate(CURRENCY_EXPONENTS)}
-
 
 def exponent(currency: str) -> int:
     """The number of minor-unit digits of `currency` (CNY 2, JPY 0, KWD 3)."""

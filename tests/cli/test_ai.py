@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from puhui.cli import app
-
 from tests.ai.conftest import EchoServer
 
 runner = CliRunner()

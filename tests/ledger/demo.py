@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from puhui.ledger import Account, AccountFlags, Ledger, Transfer, TransferFlags
-from puhui.money import CURRENCY_LEDGERS, Money
+from puhui.money import Money
+from puhui.servicing.chart import CURRENCY_LEDGERS
 
 CNY = CURRENCY_LEDGERS["CNY"]
 

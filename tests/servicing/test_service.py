@@ -438,7 +438,8 @@ def test_a_crash_before_the_ledger_post_is_repaired_by_the_next_call(
 
     loan = service.drawdown("d1", "L0", "1000", 2).loan
     # The process commits the sub-ledger (and its outbox rows), then dies before posting.
-    repayment.repay(service.db, loan.id, "300", "p1")
+    with service.db.tx():
+        repayment.repay(service.db, loan.id, "300", "p1")
     receivable = service.ledger.lookup_accounts([_principal_account()])[0]
     assert receivable.debits_posted - receivable.credits_posted == 100_000, "not posted yet"
     with LendingService(service.db.url.raw) as restarted:

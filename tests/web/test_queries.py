@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from puhui.api.keys import Role
 from puhui.ledger import Account, Transfer, open_ledger
+from puhui.ledger.store import u128
 from puhui.web import access, i18n
-from puhui.web.queries import ReadModel, u128
+from puhui.web.queries import ReadModel
 from puhui.web.routes import fmt_money, fmt_rate
 
 BIG = 2**64 + 12345  # above 2^63: a 16-byte BLOB on SQLite, numeric(39,0) on PostgreSQL

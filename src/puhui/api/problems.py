@@ -153,3 +153,8 @@ def install(app: FastAPI) -> None:
         return problem_response(
             500, "internal_error", "an unexpected error occurred", instance=request.url.path
         )
+
+
+def key_reused(detail: str) -> ProblemError:
+    """409: an Idempotency-Key that booked something else (another loan, another body)."""
+    return ProblemError(409, "idempotency_key_reused", detail, field="Idempotency-Key")

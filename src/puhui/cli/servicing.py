@@ -15,7 +15,6 @@ from rich.progress import Progress
 from puhui.cli.common import JSON, parse_date, show
 from puhui.lending.products import load_product
 from puhui.output import print_json, print_table
-from puhui.servicing import catalog
 from puhui.servicing.cob import STEPS
 from puhui.servicing.service import LendingService
 from puhui.settings import get_settings
@@ -64,7 +63,7 @@ def product_register(
     with _service() as s:
         product = load_product(product_file) if product_file else None
         s.register_product(product)
-        rows = catalog.list_products(s.db)
+        rows = s.products()
     if json_output:
         print_json([{"id": i, "version": v, "fingerprint": f} for i, v, f in rows])
     else:

@@ -102,18 +102,25 @@ def _chains(flags: list[int]) -> list[tuple[int, int, bool]]:
     return chains
 
 
+_LINKED_FAILED = int(CreateTransferResult.LINKED_EVENT_FAILED)
+_CHAIN_OPEN = int(CreateTransferResult.LINKED_EVENT_CHAIN_OPEN)
+assert _LINKED_FAILED == CreateAccountResult.LINKED_EVENT_FAILED
+assert _CHAIN_OPEN == CreateAccountResult.LINKED_EVENT_CHAIN_OPEN
+
+
 def _fail_chain(
     results: list[tuple[int, int]], start: int, end: int, failed_at: int, code: int, is_open: bool
 ) -> None:
     """Every event of a failed chain fails: the culprit with its own code, the rest as
     `linked_event_failed`, and an unterminated chain's last event as `linked_event_chain_open`."""
+    # The two chain codes are numbered alike for accounts and transfers (TigerBeetle's order).
     for j in range(start, end):
         if j == failed_at:
             results.append((j, code))
         elif is_open and j == end - 1:
-            results.append((j, 2))
+            results.append((j, _CHAIN_OPEN))
         else:
-            results.append((j, 1))
+            results.append((j, _LINKED_FAILED))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ one statement per table. Reads run outside write transactions.
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -105,3 +106,17 @@ def account_transfers_query(f: AccountFilter, key: Any) -> tuple[str, list[Any]]
         return None
     order = "DESC" if f.reversed else "ASC"
     return " UNION ".join(parts) + f" ORDER BY timestamp {order} LIMIT ?", [*params, f.limit]
+
+
+def u128(value: Any) -> int:
+    """A 128-bit ledger value as either backend stores it (SQLite: int or 16 big-endian bytes;
+    PostgreSQL: uuid or numeric), as a Python int. For readers of the ledger's tables."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return int.from_bytes(bytes(value), "big")
+    if isinstance(value, uuid.UUID):
+        return value.int
+    return int(value)  # Decimal from numeric(39,0)

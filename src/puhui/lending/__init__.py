@@ -12,7 +12,7 @@ from puhui.lending.allocation import Allocation, Bucket, Component, Due, allocat
 from puhui.lending.apr import AprResult, Flow, UnitPeriod, irr_apr, reg_z_apr
 from puhui.lending.delinquency import days_past_due, is_write_off_due
 from puhui.lending.interest import accrual_exact, daily_interest, spread_daily
-from puhui.lending.payoff import Paid, PayoffQuote, payoff_quote
+from puhui.lending.payoff import Owed, PayoffQuote, payoff_quote
 from puhui.lending.products import Product, default_product, load_product
 from puhui.lending.reamortize import reamortized
 from puhui.lending.schedule import Installment, Schedule, generate_schedule
@@ -27,7 +27,7 @@ __all__ = [
     "Flow",
     "Installment",
     "LoanTerms",
-    "Paid",
+    "Owed",
     "PayoffQuote",
     "Product",
     "Schedule",

@@ -1,14 +1,11 @@
-"""Payoff (early settlement) quote for a loan on a date. Pure: schedule + what was paid.
+"""Payoff (early settlement) quote: what closes a loan on a date, by component. Pure.
 
-What the borrower owes to close the loan on `on`:
-- all principal not yet paid;
-- the interest of every installment due on or before `on`, plus the current period's
-  interest pro rata to the days elapsed (for daily-interest schedules that equals daily
-  interest on the period's opening balance, Fineract's "till pre-close date" strategy);
-- the fees of installments already due;
-- less what was already paid of each, never below zero;
-- plus the product's early-repayment fee on the outstanding principal when `on` is before
-  the final due date.
+A booked loan's position (`Owed`: what it owes on the business date and how that grows) is
+projected day by day to the payoff date the way close of business accrues it: interest on the
+principal outstanding until maturity, penalty interest on the overdue principal, both exactly
+(the numerators carried, the quotient taken), plus the fees of installments that fall due on
+or before the payoff date, plus the product's early-repayment fee when the payoff comes before
+the last due date. The projection assumes nothing is paid in between.
 """
 
 from __future__ import annotations
@@ -19,16 +16,36 @@ from decimal import Decimal
 
 from puhui.errors import ValidationError
 from puhui.lending.products import FeeRule
-from puhui.lending.schedule import Schedule
+from puhui.money import Rounding
+
+#: Rates are stored as integer parts per million of a year (ppm); an accrual day adds
+#: `principal x rate_ppm` to a numerator whose unit is 1 / (PPM x days-in-year) minor units.
+PPM = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class Paid:
-    """Totals already paid on the loan, in minor units."""
+class Owed:
+    """What a loan owes on the business date (minor units) and how it accrues from there."""
 
-    principal: int = 0
-    interest: int = 0
-    fee: int = 0
+    principal: int
+    principal_overdue: int
+    interest: int
+    fee: int
+    penalty: int
+    interest_remainder: int
+    penalty_remainder: int
+    rate_ppm: int
+    penalty_rate_ppm: int
+    divisor_days: int
+    accrues_from: date
+    accrues_until: date
+    final_due: date
+    #: Installment fees not yet billed, by due date.
+    upcoming_fees: tuple[tuple[date, int], ...] = ()
+
+    @property
+    def divisor(self) -> int:
+        return PPM * self.divisor_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,43 +54,50 @@ class PayoffQuote:
     principal: int
     interest: int
     fee: int
+    penalty: int
     early_repayment_fee: int
 
     @property
     def total(self) -> int:
-        return self.principal + self.interest + self.fee + self.early_repayment_fee
+        return self.principal + self.interest + self.fee + self.penalty + self.early_repayment_fee
+
+
+def early_repayment_fee(
+    principal: int, on: date, final_due: date, rule: FeeRule | None, digits: int, rounding: Rounding
+) -> int:
+    """The product's fee for settling `principal` (minor units) before the last due date."""
+    if rule is None or principal <= 0 or on >= final_due:
+        return 0
+    amount = rule.amount(Decimal(principal).scaleb(-digits))
+    return int(amount.scaleb(digits).quantize(Decimal(1), rounding=rounding.decimal_mode))
 
 
 def payoff_quote(
-    schedule: Schedule, on: date, paid: Paid = Paid(), early_fee: FeeRule | None = None
+    owed: Owed,
+    today: date,
+    on: date,
+    *,
+    early_fee: FeeRule | None = None,
+    digits: int = 2,
+    rounding: Rounding = Rounding.HALF_EVEN,
 ) -> PayoffQuote:
-    """The amount that settles `schedule` in full on `on` (minor units by component)."""
-    if on < schedule.terms.disbursed:
-        raise ValidationError("payoff date is before disbursement", field="on")
-    for name in ("principal", "interest", "fee"):
-        if getattr(paid, name) < 0:
-            raise ValidationError(f"paid {name} must not be negative", field=f"paid.{name}")
-    principal = schedule.total_principal - paid.principal
-    if principal < 0:
-        raise ValidationError("paid principal exceeds the loan", field="paid.principal")
-    interest_due = 0
-    fee_due = 0
-    mode = schedule.terms.rounding.decimal_mode
-    for row in schedule.installments:
-        if row.due_date <= on:
-            interest_due += row.interest
-            fee_due += row.fee
-        elif row.from_date < on:
-            elapsed = Decimal((on - row.from_date).days) / Decimal(row.days)
-            interest_due += int((row.interest * elapsed).quantize(Decimal(1), rounding=mode))
-    early = 0
-    if early_fee is not None and principal > 0 and on < schedule.installments[-1].due_date:
-        amount = early_fee.amount(Decimal(principal).scaleb(-schedule.digits))
-        early = int(amount.scaleb(schedule.digits).quantize(Decimal(1), rounding=mode))
+    """What settles the loan in full on `on` (the business date `today` or later)."""
+    if not isinstance(on, date) or on < today:
+        raise ValidationError(f"a payoff quote is for {today} or later", field="on")
+    interest_num, penalty_num = owed.interest_remainder, owed.penalty_remainder
+    start, end = owed.accrues_from.toordinal(), owed.accrues_until.toordinal()
+    for day in range(today.toordinal(), on.toordinal()):
+        if start <= day < end:
+            interest_num += owed.principal * owed.rate_ppm
+        penalty_num += owed.principal_overdue * owed.penalty_rate_ppm
+    fees = sum(fee for due, fee in owed.upcoming_fees if due <= on)
     return PayoffQuote(
         on=on,
-        principal=principal,
-        interest=max(interest_due - paid.interest, 0),
-        fee=max(fee_due - paid.fee, 0),
-        early_repayment_fee=early,
+        principal=owed.principal,
+        interest=owed.interest + interest_num // owed.divisor,
+        fee=owed.fee + fees,
+        penalty=owed.penalty + penalty_num // owed.divisor,
+        early_repayment_fee=early_repayment_fee(
+            owed.principal, on, owed.final_due, early_fee, digits, rounding
+        ),
     )

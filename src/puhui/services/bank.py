@@ -259,14 +259,7 @@ def _simulate(
                 )
         if requests:
             loans += sum(1 for r in lending.drawdown_many(requests) if r.created)
-        with db.read():
-            due = db.all(
-                "SELECT i.loan_id, i.n, i.sched_principal + i.sched_interest + i.sched_fee "
-                "- i.principal_paid - i.interest_paid - i.fee_paid, l.line_id "
-                "FROM lending_installments i JOIN lending_loans l ON l.id = i.loan_id "
-                "WHERE i.due_day = ? AND l.status = 'active'",
-                (day.toordinal(),),
-            )
+        due = lending.installments_due(day)
         owner = {line_id: cust for line_id, cust, _ in lines}
         for loan_id, n, amount, line_id in due:
             _, early_p, late_p = behaviour[owner[line_id]]

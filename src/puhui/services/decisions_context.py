@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from puhui.governance import audit
 from puhui.governance.audit import AuditEntry
 from puhui.governance.registry import champion, load_strategy_version, materialise_model
 from puhui.groupcommit import LoopGroupCommit
@@ -82,6 +83,26 @@ class DecisionsContext:
     def with_db(self, fn: Callable[[Db], T]) -> T:
         with self._lock:
             return fn(self.db)
+
+    # -- reads for the API and console --------------------------------------------------
+    def decision(self, decision_id: str) -> AuditEntry:
+        """One logged decision (NotFound when unknown)."""
+        return self.with_db(lambda db: audit.get(db, decision_id))
+
+    def audit_trail(
+        self,
+        *,
+        customer_id: str | None = None,
+        outcome: str | None = None,
+        since: str | None = None,
+        limit: int = 50,
+    ) -> list[AuditEntry]:
+        """The decision audit, newest first, filtered."""
+        return self.with_db(
+            lambda db: audit.query(
+                db, customer_id=customer_id, outcome=outcome, since=since, limit=limit
+            )
+        )
 
     def close(self) -> None:
         if self._db is not None:

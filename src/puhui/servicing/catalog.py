@@ -24,23 +24,22 @@ def register_product(db: Db, product: Product) -> tuple[str, int, str]:
     """Store `product`; returns (id, version, fingerprint)."""
     fingerprint = product.fingerprint()
     body = json.dumps(product.to_dict(), sort_keys=True, separators=(",", ":"))
-    with db.tx():
-        row = db.one(
-            "SELECT fingerprint FROM lending_products WHERE product_id = ? AND version = ?",
-            (product.id, product.version),
+    row = db.one(
+        "SELECT fingerprint FROM lending_products WHERE product_id = ? AND version = ?",
+        (product.id, product.version),
+    )
+    if row is None:
+        db.execute(
+            "INSERT INTO lending_products (product_id, version, fingerprint, body)"
+            " VALUES (?, ?, ?, ?)",
+            (product.id, product.version, fingerprint, body),
         )
-        if row is None:
-            db.execute(
-                "INSERT INTO lending_products (product_id, version, fingerprint, body)"
-                " VALUES (?, ?, ?, ?)",
-                (product.id, product.version, fingerprint, body),
-            )
-        elif row[0] != fingerprint:
-            raise ConflictError(
-                f"product {product.id} version {product.version} is already registered with"
-                " different content; publish a new version",
-                field="version",
-            )
+    elif row[0] != fingerprint:
+        raise ConflictError(
+            f"product {product.id} version {product.version} is already registered with"
+            " different content; publish a new version",
+            field="version",
+        )
     return product.id, product.version, fingerprint
 
 
@@ -78,11 +77,9 @@ def load_product(db: Db, product_id: str, version: int | None = None) -> Product
 
 
 def list_products(db: Db) -> list[tuple[str, int, str]]:
-    with db.read():
-        rows = db.all(
-            "SELECT product_id, version, fingerprint FROM lending_products"
-            " ORDER BY product_id, version"
-        )
+    rows = db.all(
+        "SELECT product_id, version, fingerprint FROM lending_products ORDER BY product_id, version"
+    )
     return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]
 
 
@@ -106,16 +103,13 @@ def start_business_date(db: Db, on: date) -> date:
     """Set the first business date; once set, only COB moves it (a repeat is a no-op)."""
     if not isinstance(on, date):
         raise ValidationError("business date must be a date", field="business_date")
-    with db.tx():
-        current = business_day(db)
-        if current is None:
-            db.execute(
-                "INSERT INTO lending_state (k, business_day) VALUES (1, ?)", (on.toordinal(),)
-            )
-            return on
-        if current != on.toordinal():
-            raise ConflictError(
-                f"the business date is already {date.fromordinal(current)}; COB moves it",
-                field="business_date",
-            )
+    current = business_day(db)
+    if current is None:
+        db.execute("INSERT INTO lending_state (k, business_day) VALUES (1, ?)", (on.toordinal(),))
+        return on
+    if current != on.toordinal():
+        raise ConflictError(
+            f"the business date is already {date.fromordinal(current)}; COB moves it",
+            field="business_date",
+        )
     return on

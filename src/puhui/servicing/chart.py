@@ -1,6 +1,6 @@
 """The lending chart of accounts in the general ledger, one set per currency.
 
-Each currency's ledger (`puhui.money.CURRENCY_LEDGERS`) gets the same twelve accounts; an
+Each currency's ledger (`CURRENCY_LEDGERS`) gets the same twelve accounts; an
 account's id is derived from (currency ledger, account code), so every process finds the same
 accounts without a lookup. Transfer ids are derived from what caused them (a drawdown's client
 id, a COB date and step), which makes every posting idempotent: a resubmission answers EXISTS.
@@ -17,7 +17,39 @@ import hashlib
 
 from puhui.errors import ValidationError
 from puhui.ledger import Account, AccountFlags, CreateAccountResult, Ledger
-from puhui.money import CURRENCY_LEDGERS
+
+#: The ledger number of each currency (TigerBeetle's `ledger` field names the asset). These
+#: numbers are stored in every account and transfer: never renumber one, only add new ones.
+CURRENCY_LEDGERS: dict[str, int] = {
+    "CNY": 1,
+    "HKD": 2,
+    "MOP": 3,
+    "TWD": 4,
+    "USD": 5,
+    "EUR": 6,
+    "GBP": 7,
+    "SGD": 8,
+    "MYR": 9,
+    "THB": 10,
+    "PHP": 11,
+    "INR": 12,
+    "MXN": 13,
+    "BRL": 14,
+    "KES": 15,
+    "NGN": 16,
+    "PKR": 17,
+    "IDR": 18,
+    "VND": 19,
+    "JPY": 20,
+    "KRW": 21,
+    "CLP": 22,
+    "UGX": 23,
+    "KWD": 24,
+    "BHD": 25,
+    "JOD": 26,
+    "OMR": 27,
+    "TND": 28,
+}
 
 #: High bits of every lending account id: ASCII "LEND".
 _NAMESPACE = 0x4C454E44 << 64

@@ -29,11 +29,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from puhui.errors import ValidationError
-from puhui.ledger import Ledger
-from puhui.servicing.catalog import business_day, load_product
+from puhui.servicing.catalog import business_day
 from puhui.servicing.chart import Code, TransferCode, transfer_id
-from puhui.servicing.loans import MICRO
-from puhui.servicing.outbox import Posting, enqueue, flush
+from puhui.servicing.loans import MICRO, age
+from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
 
 STEPS = ("accrue", "penalty", "bill", "age", "write_off", "advance")
@@ -166,33 +165,7 @@ def _bill(db: Db, day: date) -> StepResult:
 
 
 def _age(db: Db, day: date) -> StepResult:
-    n = day.toordinal() + 1
-    cond = "status = 'active' AND oldest_due_day IS NOT NULL AND oldest_due_day < ?"
-    cursor = db.execute(
-        "UPDATE lending_loans SET principal_overdue = (SELECT"
-        " COALESCE(SUM(i.principal_billed - i.principal_paid), 0) FROM lending_installments AS i"
-        " WHERE i.loan_id = lending_loans.id AND i.billed = 1"
-        " AND i.due_day + lending_loans.grace_days < ?),"
-        " dpd = CASE WHEN ? - oldest_due_day > grace_days THEN ? - oldest_due_day ELSE 0 END"
-        f" WHERE {cond}",
-        (n, n, n, n),
-    )
-    touched = max(int(cursor.rowcount or 0), 0)
-    products = db.all(
-        f"SELECT DISTINCT product_id, product_version FROM lending_loans WHERE {cond}", (n,)
-    )
-    for product_id, version in products:
-        rules = load_product(db, str(product_id), int(version)).delinquency
-        cases = " ".join(
-            f"WHEN dpd <= {b.to} THEN '{b.name}'" for b in rules.buckets if b.to is not None
-        )
-        last = rules.buckets[-1].name
-        db.execute(
-            f"UPDATE lending_loans SET bucket = CASE WHEN dpd <= 0 THEN 'M0' {cases}"
-            f" ELSE '{last}' END WHERE {cond} AND product_id = ? AND product_version = ?",
-            (n, product_id, version),
-        )
-    return touched, []
+    return age(db, day.toordinal() + 1), []
 
 
 def _write_off(db: Db, day: date) -> StepResult:
@@ -236,64 +209,37 @@ _STEP_FUNCTIONS: dict[str, Callable[[Db, date], StepResult]] = {
 
 
 def run_step(db: Db, day: date, step: str) -> int | None:
-    """Run one step in its own transaction; None if it was already done for `day`."""
-    with db.tx():
-        db.one("SELECT business_day FROM lending_state WHERE k = 1" + db.for_update)
-        done = db.one(
-            "SELECT loans FROM lending_cob_steps WHERE business_day = ? AND step = ?",
-            (day.toordinal(), step),
-        )
-        if done is not None:
-            return None
-        touched, postings = _STEP_FUNCTIONS[step](db, day)
-        enqueue(db, postings)
-        db.execute(
-            "INSERT INTO lending_cob_steps (business_day, step, loans) VALUES (?, ?, ?)",
-            (day.toordinal(), step, touched),
-        )
+    """Run one step (in the caller's transaction, with its status row); None if it was
+    already done for `day`."""
+    db.one("SELECT business_day FROM lending_state WHERE k = 1" + db.for_update)
+    done = db.one(
+        "SELECT loans FROM lending_cob_steps WHERE business_day = ? AND step = ?",
+        (day.toordinal(), step),
+    )
+    if done is not None:
+        return None
+    touched, postings = _STEP_FUNCTIONS[step](db, day)
+    enqueue(db, postings)
+    db.execute(
+        "INSERT INTO lending_cob_steps (business_day, step, loans) VALUES (?, ?, ?)",
+        (day.toordinal(), step, touched),
+    )
     return touched
 
 
-def run_cob(
-    db: Db,
-    ledger: Ledger,
-    day: date,
-    on_step: Callable[[str], None] | None = None,
-    stop_after: str | None = None,
-) -> CobReport:
-    """Close business date `day` (must be the current business date, or already closed).
-
-    `stop_after` ends the run after that step (to test resuming after a crash).
-    """
-    if not isinstance(day, date):
-        raise ValidationError("date must be a date", field="date")
-    with db.read():
-        current = business_day(db)
-        done = {
-            str(r[0]): int(r[1])
-            for r in db.all(
-                "SELECT step, loans FROM lending_cob_steps WHERE business_day = ?",
-                (day.toordinal(),),
-            )
-        }
+def check_closable(db: Db, day: date) -> dict[str, int]:
+    """The steps of `day` already done (step -> loans); refuses a date COB cannot close."""
+    current = business_day(db)
+    done = {
+        str(r[0]): int(r[1])
+        for r in db.all(
+            "SELECT step, loans FROM lending_cob_steps WHERE business_day = ?", (day.toordinal(),)
+        )
+    }
     if current is None:
         raise ValidationError("the business date is not set", field="date")
     if day.toordinal() != current and len(done) < len(STEPS):
         raise ValidationError(
             f"COB runs for the business date {date.fromordinal(current)}, not {day}", field="date"
         )
-    report = CobReport(day)
-    flush(db, ledger)  # anything a crash left queued goes first
-    for step in STEPS:
-        touched = run_step(db, day, step)
-        if touched is None:
-            report.skipped.append(step)
-            report.steps[step] = done.get(step, 0)
-        else:
-            report.steps[step] = touched
-        flush(db, ledger)
-        if on_step is not None:
-            on_step(step)
-        if step == stop_after:
-            break
-    return report
+    return done

@@ -310,25 +310,24 @@ def _book(
 ) -> list[DrawdownResult | PuhuiError]:
     if not requests:
         return []
-    with db.tx():
-        today = business_day(db)
-        if today is None:
-            raise ValidationError("the business date is not set", field="business_date")
-        ids = db.next_ids("lending_loans", len(requests))
-        batch = _Batch(db, today)
-        batch.find_existing([r.client_id for r in requests])
-        # Lock the lines in one global order (by id), so concurrent batches cannot deadlock.
-        batch.lines = get_lines(
-            db, [r.line_id for r in requests if isinstance(r.line_id, str)], lock=True
-        )
-        batch.drawn = dict.fromkeys(batch.lines, 0)
-        results: list[DrawdownResult | PuhuiError] = []
-        for k, request in enumerate(requests):
-            try:
-                results.append(_book_one(batch, request, ids[k]))
-            except PuhuiError as error:
-                if not isolate:
-                    raise
-                results.append(error)
-        batch.write()
-        return results
+    today = business_day(db)
+    if today is None:
+        raise ValidationError("the business date is not set", field="business_date")
+    ids = db.next_ids("lending_loans", len(requests))
+    batch = _Batch(db, today)
+    batch.find_existing([r.client_id for r in requests])
+    # Lock the lines in one global order (by id), so concurrent batches cannot deadlock.
+    batch.lines = get_lines(
+        db, [r.line_id for r in requests if isinstance(r.line_id, str)], lock=True
+    )
+    batch.drawn = dict.fromkeys(batch.lines, 0)
+    results: list[DrawdownResult | PuhuiError] = []
+    for k, request in enumerate(requests):
+        try:
+            results.append(_book_one(batch, request, ids[k]))
+        except PuhuiError as error:
+            if not isolate:
+                raise
+            results.append(error)
+    batch.write()
+    return results

@@ -161,47 +161,42 @@ def create_line(
         raise ValidationError("customer_id must not be empty", field="customer_id")
     if not isinstance(expires, date):
         raise ValidationError("expires must be a date", field="expires")
-    with db.tx():
-        product = load_product(db, product_id, product_version)
-        limit_minor = Money.parse(limit, product.currency, field="limit").minor
-        if limit_minor <= 0:
-            raise ValidationError("limit must be positive", field="limit")
-        rate = parse_rate(annual_rate)
-        values = (
-            line_id,
-            customer_id,
-            product.currency,
-            limit_minor,
-            str(rate),
-            expires.toordinal(),
-            LineStatus.ACTIVE.value,
-            product.id,
-            product.version,
-        )
-        existing = db.one(f"SELECT {_COLUMNS} FROM lending_lines WHERE id = ?", (line_id,))
-        if existing is not None:
-            same = (str(existing[1]), int(existing[3]), Decimal(str(existing[4])))
-            if same != (customer_id, limit_minor, rate):
-                raise ConflictError(
-                    f"credit line {line_id!r} exists with other terms", field="line_id"
-                )
-            return _row_to_line(db, existing)
-        db.execute(
-            f"INSERT INTO lending_lines ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values
-        )
-        # A new line has no loans: nothing outstanding, no need to read it back.
-        return CreditLine(
-            id=line_id,
-            customer_id=customer_id,
-            currency=product.currency,
-            limit=limit_minor,
-            annual_rate=Decimal(str(rate)),
-            expires=expires,
-            status=LineStatus.ACTIVE,
-            product_id=product.id,
-            product_version=product.version,
-            outstanding=0,
-        )
+    product = load_product(db, product_id, product_version)
+    limit_minor = Money.parse(limit, product.currency, field="limit").minor
+    if limit_minor <= 0:
+        raise ValidationError("limit must be positive", field="limit")
+    rate = parse_rate(annual_rate)
+    values = (
+        line_id,
+        customer_id,
+        product.currency,
+        limit_minor,
+        str(rate),
+        expires.toordinal(),
+        LineStatus.ACTIVE.value,
+        product.id,
+        product.version,
+    )
+    existing = db.one(f"SELECT {_COLUMNS} FROM lending_lines WHERE id = ?", (line_id,))
+    if existing is not None:
+        same = (str(existing[1]), int(existing[3]), Decimal(str(existing[4])))
+        if same != (customer_id, limit_minor, rate):
+            raise ConflictError(f"credit line {line_id!r} exists with other terms", field="line_id")
+        return _row_to_line(db, existing)
+    db.execute(f"INSERT INTO lending_lines ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+    # A new line has no loans: nothing outstanding, no need to read it back.
+    return CreditLine(
+        id=line_id,
+        customer_id=customer_id,
+        currency=product.currency,
+        limit=limit_minor,
+        annual_rate=Decimal(str(rate)),
+        expires=expires,
+        status=LineStatus.ACTIVE,
+        product_id=product.id,
+        product_version=product.version,
+        outstanding=0,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,15 +250,14 @@ def lines_of_customer(db: Db, customer_id: str) -> list[CreditLine]:
 
 def change_limit(db: Db, line_id: str, limit: Decimal | str) -> CreditLine:
     """Raise or lower the limit; lowering below the outstanding leaves nothing available."""
-    with db.tx():
-        line = get_line(db, line_id, lock=True)
-        if line.status is LineStatus.CLOSED:
-            raise ConflictError(f"credit line {line_id!r} is closed", field="line_id")
-        minor = Money.parse(limit, line.currency, field="limit").minor
-        if minor < 0:
-            raise ValidationError("limit must not be negative", field="limit")
-        db.execute("UPDATE lending_lines SET limit_minor = ? WHERE id = ?", (minor, line_id))
-        return get_line(db, line_id)
+    line = get_line(db, line_id, lock=True)
+    if line.status is LineStatus.CLOSED:
+        raise ConflictError(f"credit line {line_id!r} is closed", field="line_id")
+    minor = Money.parse(limit, line.currency, field="limit").minor
+    if minor < 0:
+        raise ValidationError("limit must not be negative", field="limit")
+    db.execute("UPDATE lending_lines SET limit_minor = ? WHERE id = ?", (minor, line_id))
+    return get_line(db, line_id)
 
 
 def set_status(db: Db, line_id: str, status: LineStatus | str) -> CreditLine:
@@ -274,9 +268,8 @@ def set_status(db: Db, line_id: str, status: LineStatus | str) -> CreditLine:
         raise ValidationError(
             f"status {status!r} is not active/frozen/closed", field="status"
         ) from None
-    with db.tx():
-        line = get_line(db, line_id, lock=True)
-        if line.status is LineStatus.CLOSED and target is not LineStatus.CLOSED:
-            raise ConflictError(f"credit line {line_id!r} is closed", field="status")
-        db.execute("UPDATE lending_lines SET status = ? WHERE id = ?", (target.value, line_id))
-        return get_line(db, line_id)
+    line = get_line(db, line_id, lock=True)
+    if line.status is LineStatus.CLOSED and target is not LineStatus.CLOSED:
+        raise ConflictError(f"credit line {line_id!r} is closed", field="status")
+    db.execute("UPDATE lending_lines SET status = ? WHERE id = ?", (target.value, line_id))
+    return get_line(db, line_id)

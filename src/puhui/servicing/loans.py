@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from puhui.errors import NotFoundError
-from puhui.lending.delinquency import days_past_due
 from puhui.money import Money
 from puhui.servicing.catalog import load_product
 from puhui.servicing.store import Db
@@ -203,25 +202,8 @@ def save_balances(db: Db, loan: LoanRow) -> None:
     )
 
 
-def refresh_delinquency(db: Db, loan: LoanRow, today: int) -> None:
-    """Recompute oldest unpaid due day, overdue principal, DPD, bucket and closure for one loan."""
-    row = db.one(
-        "SELECT MIN(due_day) FROM lending_installments WHERE loan_id = ? AND billed = 1"
-        " AND principal_billed + interest_billed + fee_billed"
-        " > principal_paid + interest_paid + fee_paid",
-        (loan.id,),
-    )
-    loan.oldest_due_day = None if row is None or row[0] is None else int(row[0])
-    (overdue,) = db.one(
-        "SELECT COALESCE(SUM(principal_billed - principal_paid), 0) FROM lending_installments"
-        " WHERE loan_id = ? AND billed = 1 AND due_day + ? < ?",
-        (loan.id, loan.grace_days, today),
-    )
-    loan.principal_overdue = int(overdue) if loan.status == LoanStatus.ACTIVE else 0
-    oldest = None if loan.oldest_due_day is None else date.fromordinal(loan.oldest_due_day)
-    loan.dpd = days_past_due(oldest, date.fromordinal(today), loan.grace_days)
-    product = load_product(db, loan.product_id, loan.product_version)
-    loan.bucket = product.delinquency.bucket_for(loan.dpd)
+def settle_status(loan: LoanRow, today: int) -> None:
+    """Close an active loan that owes nothing; re-open a closed one that owes again."""
     if loan.status == LoanStatus.ACTIVE and loan.total_due_now == 0:
         loan.status = LoanStatus.CLOSED.value
         loan.closed_day = today
@@ -231,6 +213,59 @@ def refresh_delinquency(db: Db, loan: LoanRow, today: int) -> None:
     elif loan.status == LoanStatus.CLOSED and loan.total_due_now > 0:
         loan.status = LoanStatus.ACTIVE.value
         loan.closed_day = None
+
+
+#: Days past due from the oldest unpaid due date once the grace days have passed: the rule of
+#: `lending.delinquency.days_past_due`, as SQL over the stored loan (`:d` is the business day).
+_DPD = (
+    "CASE WHEN oldest_due_day IS NOT NULL AND :d - oldest_due_day > grace_days"
+    " THEN :d - oldest_due_day ELSE 0 END"
+)
+_OVERDUE_PRINCIPAL = (
+    "CASE WHEN status = 'active' THEN (SELECT COALESCE(SUM(i.principal_billed - i.principal_paid),"
+    " 0) FROM lending_installments AS i WHERE i.loan_id = lending_loans.id AND i.billed = 1"
+    " AND i.due_day + lending_loans.grace_days < :d) ELSE 0 END"
+)
+#: What COB ages each day: active loans with something unpaid from before the business day.
+AGEING = "status = 'active' AND oldest_due_day IS NOT NULL AND oldest_due_day < :d"
+
+
+def age(db: Db, day: int, loan_id: int | None = None) -> int:
+    """Overdue principal, days past due and delinquency bucket as of business day `day`.
+
+    The one place DPD is computed: COB ages every loan in `AGEING` with it; a payment or a
+    reversal ages its own loan (`loan_id`), after recomputing its oldest unpaid due date.
+    Returns the number of loans aged."""
+    if loan_id is not None:
+        db.execute(
+            "UPDATE lending_loans SET oldest_due_day = (SELECT MIN(i.due_day)"
+            " FROM lending_installments AS i WHERE i.loan_id = lending_loans.id AND i.billed = 1"
+            " AND i.principal_billed + i.interest_billed + i.fee_billed"
+            " > i.principal_paid + i.interest_paid + i.fee_paid) WHERE id = ?",
+            (loan_id,),
+        )
+    where, params = (AGEING, ()) if loan_id is None else ("id = ?", (loan_id,))
+    sql = (
+        f"UPDATE lending_loans SET principal_overdue = {_OVERDUE_PRINCIPAL}, dpd = {_DPD}"
+        f" WHERE {where}"
+    )
+    cursor = db.execute(sql.replace(":d", str(int(day))), params)
+    touched = max(int(cursor.rowcount or 0), 0)
+    filtered = where.replace(":d", str(int(day)))
+    for product_id, version in db.all(
+        f"SELECT DISTINCT product_id, product_version FROM lending_loans WHERE {filtered}", params
+    ):
+        rules = load_product(db, str(product_id), int(version)).delinquency
+        cases = " ".join(
+            f"WHEN dpd <= {b.to} THEN '{b.name}'" for b in rules.buckets if b.to is not None
+        )
+        db.execute(
+            f"UPDATE lending_loans SET bucket = CASE WHEN dpd <= 0 THEN 'M0' {cases}"
+            f" ELSE '{rules.buckets[-1].name}' END"
+            f" WHERE {filtered} AND product_id = ? AND product_version = ?",
+            (*params, product_id, version),
+        )
+    return touched
 
 
 def installments_of(db: Db, loan_id: int) -> list[dict[str, Any]]:
@@ -256,3 +291,16 @@ def installments_of(db: Db, loan_id: int) -> list[dict[str, Any]]:
         "fee_paid",
     )
     return [dict(zip(keys, (int(v) for v in r), strict=True)) for r in rows]
+
+
+def installments_due(db: Db, day: int) -> list[tuple[int, int, int, str]]:
+    """(loan id, n, scheduled amount not yet paid, line id) of active loans' installments due
+    on `day`."""
+    rows = db.all(
+        "SELECT i.loan_id, i.n, i.sched_principal + i.sched_interest + i.sched_fee"
+        " - i.principal_paid - i.interest_paid - i.fee_paid, l.line_id"
+        " FROM lending_installments i JOIN lending_loans l ON l.id = i.loan_id"
+        " WHERE i.due_day = ? AND l.status = 'active' ORDER BY i.loan_id",
+        (day,),
+    )
+    return [(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]

@@ -21,17 +21,19 @@ from decimal import Decimal
 from typing import Any
 
 from puhui.errors import ConflictError, NotFoundError, ValidationError
+from puhui.lending import payoff as lending_payoff
 from puhui.lending.allocation import Bucket, Component, Due, allocate
+from puhui.lending.payoff import Owed
 from puhui.servicing.catalog import business_date, load_product
 from puhui.servicing.chart import Code, TransferCode, transfer_id
 from puhui.servicing.lines import parse_amount
 from puhui.servicing.loans import (
-    MICRO,
     LoanRow,
     LoanStatus,
+    age,
     load_loan,
-    refresh_delinquency,
     save_balances,
+    settle_status,
 )
 from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
@@ -65,6 +67,42 @@ class PaymentResult:
             "created": self.created,
             "loan": self.loan.to_dict(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class LoanTransaction:
+    """One entry of a loan's sub-ledger journal: a repayment, recovery or reversal."""
+
+    id: int
+    client_id: str
+    kind: str
+    business_day: int
+    amount: int
+    paid: dict[str, int]
+    reverses: int | None
+    reversed_by: int | None
+
+
+def transactions_of(db: Db, loan_id: int) -> list[LoanTransaction]:
+    """The loan's journal, oldest first (the disbursement is the loan itself)."""
+    rows = db.all(
+        "SELECT id, client_id, kind, business_day, amount, reverses, reversed_by, detail"
+        " FROM lending_transactions WHERE loan_id = ? ORDER BY id",
+        (loan_id,),
+    )
+    return [
+        LoanTransaction(
+            id=int(r[0]),
+            client_id=str(r[1]),
+            kind=str(r[2]),
+            business_day=int(r[3]),
+            amount=int(r[4]),
+            paid={k: int(v) for k, v in json.loads(r[7])["paid"].items()},
+            reverses=None if r[5] is None else int(r[5]),
+            reversed_by=None if r[6] is None else int(r[6]),
+        )
+        for r in rows
+    ]
 
 
 def _check_client_id(client_id: str) -> None:
@@ -168,71 +206,70 @@ def repay(
 ) -> PaymentResult:
     """Book a repayment (or, on a written-off loan, a recovery); idempotent by client id."""
     _check_client_id(client_id)
-    with db.tx():
-        previous = _existing(db, client_id)
-        if previous is not None:
-            if previous.loan.id != loan_id:
-                raise ConflictError(
-                    f"client_id {client_id!r} was used for another loan", field="client_id"
-                )
-            return previous
-        loan = load_loan(db, loan_id=loan_id, lock=True)
-        today = business_date(db)
-        _check_date(loan, on, today)
-        minor = parse_amount(amount, loan.currency)
-        if loan.status == LoanStatus.CLOSED:
-            raise ConflictError(f"loan {loan_id} is closed", field="loan_id")
-        postings: list[tuple[str, Code, Code, int]] = []
-        allocations: list[list[Any]] = []
-        paid: dict[str, int] = {}
-        if loan.status == LoanStatus.WRITTEN_OFF:
-            kind = "recovery"
-            recovered = min(minor, loan.written_off - loan.recovered)
-            loan.recovered += recovered
-            excess = minor - recovered
-            paid["recovery"] = recovered
-            postings.append(("recovery", Code.SETTLEMENT, Code.RECOVERY_INCOME, recovered))
-        else:
-            kind = "repayment"
-            product = load_product(db, loan.product_id, loan.product_version)
-            result = allocate(
-                minor, dues_of(db, loan, today.toordinal()), product.repayment.allocation_order
+    previous = _existing(db, client_id)
+    if previous is not None:
+        if previous.loan.id != loan_id:
+            raise ConflictError(
+                f"client_id {client_id!r} was used for another loan", field="client_id"
             )
-            for a in result.allocations:
-                _apply(db, loan, a.installment, a.bucket, a.component, a.amount)
-                allocations.append([a.installment, a.bucket.value, a.component.value, a.amount])
-            for component in Component:
-                total = result.total(component)
-                paid[component.value] = total
-                postings.append((component.value, Code.SETTLEMENT, _RECEIVABLE[component], total))
-            excess = result.excess
-        loan.credit_balance += excess
-        paid["credit_balance"] = excess
-        postings.append(("credit", Code.SETTLEMENT, Code.CUSTOMER_CREDIT, excess))
-        refresh_delinquency(db, loan, today.toordinal())
-        save_balances(db, loan)
-        (txn_id,) = db.next_ids("lending_transactions", 1)
-        detail = {
-            "paid": paid,
-            "excess": excess,
-            "allocations": allocations,
-            "postings": [[k, int(d), int(c), a] for k, d, c, a in postings if a],
-        }
-        db.execute(
-            "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
-            " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (txn_id, client_id, loan.id, kind, today.toordinal(), minor, json.dumps(detail)),
+        return previous
+    loan = load_loan(db, loan_id=loan_id, lock=True)
+    today = business_date(db)
+    _check_date(loan, on, today)
+    minor = parse_amount(amount, loan.currency)
+    if loan.status == LoanStatus.CLOSED:
+        raise ConflictError(f"loan {loan_id} is closed", field="loan_id")
+    postings: list[tuple[str, Code, Code, int]] = []
+    allocations: list[list[Any]] = []
+    paid: dict[str, int] = {}
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        kind = "recovery"
+        recovered = min(minor, loan.written_off - loan.recovered)
+        loan.recovered += recovered
+        excess = minor - recovered
+        paid["recovery"] = recovered
+        postings.append(("recovery", Code.SETTLEMENT, Code.RECOVERY_INCOME, recovered))
+    else:
+        kind = "repayment"
+        product = load_product(db, loan.product_id, loan.product_version)
+        result = allocate(
+            minor, dues_of(db, loan, today.toordinal()), product.repayment.allocation_order
         )
-        enqueue(
-            db,
-            [
-                Posting(
-                    transfer_id("pay", client_id, k), loan.ledger, d, c, a, TransferCode.REPAYMENT
-                )
-                for k, d, c, a in postings
-            ],
-        )
-        return PaymentResult(txn_id, client_id, kind, minor, paid, loan, True)
+        for a in result.allocations:
+            _apply(db, loan, a.installment, a.bucket, a.component, a.amount)
+            allocations.append([a.installment, a.bucket.value, a.component.value, a.amount])
+        for component in Component:
+            total = result.total(component)
+            paid[component.value] = total
+            postings.append((component.value, Code.SETTLEMENT, _RECEIVABLE[component], total))
+        excess = result.excess
+    loan.credit_balance += excess
+    paid["credit_balance"] = excess
+    postings.append(("credit", Code.SETTLEMENT, Code.CUSTOMER_CREDIT, excess))
+    settle_status(loan, today.toordinal())
+    save_balances(db, loan)
+    age(db, today.toordinal(), loan.id)
+    loan = load_loan(db, loan_id=loan.id)
+    (txn_id,) = db.next_ids("lending_transactions", 1)
+    detail = {
+        "paid": paid,
+        "excess": excess,
+        "allocations": allocations,
+        "postings": [[k, int(d), int(c), a] for k, d, c, a in postings if a],
+    }
+    db.execute(
+        "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
+        " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (txn_id, client_id, loan.id, kind, today.toordinal(), minor, json.dumps(detail)),
+    )
+    enqueue(
+        db,
+        [
+            Posting(transfer_id("pay", client_id, k), loan.ledger, d, c, a, TransferCode.REPAYMENT)
+            for k, d, c, a in postings
+        ],
+    )
+    return PaymentResult(txn_id, client_id, kind, minor, paid, loan, True)
 
 
 def _catch_up_billing(db: Db, loan: LoanRow, today: int) -> int:
@@ -286,94 +323,113 @@ def reverse(db: Db, client_id: str) -> PaymentResult:
     """Reverse the repayment or recovery booked under `client_id` (idempotent)."""
     _check_client_id(client_id)
     reversal_id = f"rev:{client_id}"[:64]
-    with db.tx():
-        row = db.one(
-            "SELECT id, loan_id, kind, amount, reversed_by, detail FROM lending_transactions"
-            " WHERE client_id = ?" + db.for_update,
-            (client_id,),
+    row = db.one(
+        "SELECT id, loan_id, kind, amount, reversed_by, detail FROM lending_transactions"
+        " WHERE client_id = ?" + db.for_update,
+        (client_id,),
+    )
+    if row is None:
+        raise NotFoundError(f"no payment with client_id {client_id!r}", field="client_id")
+    if row[2] not in ("repayment", "recovery"):
+        raise ValidationError(f"a {row[2]} cannot be reversed", field="client_id")
+    if row[4] is not None:
+        previous = _existing(db, reversal_id)
+        assert previous is not None
+        return previous
+    loan = load_loan(db, loan_id=int(row[1]), lock=True)
+    today = business_date(db)
+    detail = json.loads(row[5])
+    if row[2] == "repayment" and loan.status == LoanStatus.WRITTEN_OFF:
+        raise ConflictError(
+            f"loan {loan.id} was written off after this repayment; book a recovery instead",
+            field="client_id",
         )
-        if row is None:
-            raise NotFoundError(f"no payment with client_id {client_id!r}", field="client_id")
-        if row[2] not in ("repayment", "recovery"):
-            raise ValidationError(f"a {row[2]} cannot be reversed", field="client_id")
-        if row[4] is not None:
-            previous = _existing(db, reversal_id)
-            assert previous is not None
-            return previous
-        loan = load_loan(db, loan_id=int(row[1]), lock=True)
-        today = business_date(db)
-        detail = json.loads(row[5])
-        if row[2] == "repayment" and loan.status == LoanStatus.WRITTEN_OFF:
-            raise ConflictError(
-                f"loan {loan.id} was written off after this repayment; book a recovery instead",
-                field="client_id",
-            )
-        if loan.credit_balance < detail["excess"]:
-            raise ConflictError(
-                "the credit balance of this payment was already used", field="client_id"
-            )
-        for n, bucket, component, amount in detail["allocations"]:
-            _apply(db, loan, int(n), Bucket(bucket), Component(component), -int(amount))
-        loan.credit_balance -= detail["excess"]
-        loan.recovered -= detail["paid"].get("recovery", 0)
-        catch_up_fees = _catch_up_billing(db, loan, today.toordinal())
-        refresh_delinquency(db, loan, today.toordinal())
-        save_balances(db, loan)
-        (txn_id,) = db.next_ids("lending_transactions", 1)
-        db.execute(
-            "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
-            " reverses, detail) VALUES (?, ?, ?, 'reversal', ?, ?, ?, ?)",
-            (
-                txn_id,
-                reversal_id,
-                loan.id,
-                today.toordinal(),
-                int(row[3]),
-                int(row[0]),
-                json.dumps({"paid": {k: -v for k, v in detail["paid"].items()}}),
+    if loan.credit_balance < detail["excess"]:
+        raise ConflictError(
+            "the credit balance of this payment was already used", field="client_id"
+        )
+    for n, bucket, component, amount in detail["allocations"]:
+        _apply(db, loan, int(n), Bucket(bucket), Component(component), -int(amount))
+    loan.credit_balance -= detail["excess"]
+    loan.recovered -= detail["paid"].get("recovery", 0)
+    catch_up_fees = _catch_up_billing(db, loan, today.toordinal())
+    settle_status(loan, today.toordinal())
+    save_balances(db, loan)
+    age(db, today.toordinal(), loan.id)
+    loan = load_loan(db, loan_id=loan.id)
+    (txn_id,) = db.next_ids("lending_transactions", 1)
+    db.execute(
+        "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
+        " reverses, detail) VALUES (?, ?, ?, 'reversal', ?, ?, ?, ?)",
+        (
+            txn_id,
+            reversal_id,
+            loan.id,
+            today.toordinal(),
+            int(row[3]),
+            int(row[0]),
+            json.dumps({"paid": {k: -v for k, v in detail["paid"].items()}}),
+        ),
+    )
+    db.execute(
+        "UPDATE lending_transactions SET reversed_by = ? WHERE id = ?", (txn_id, int(row[0]))
+    )
+    fee_posting = Posting(
+        transfer_id("reverse", client_id, "catch-up-fee"),
+        loan.ledger,
+        Code.FEE_RECEIVABLE,
+        Code.FEE_INCOME,
+        catch_up_fees,
+        TransferCode.BILLING,
+    )
+    enqueue(
+        db,
+        [
+            fee_posting,
+            *(
+                Posting(
+                    transfer_id("reverse", client_id, k),
+                    loan.ledger,
+                    Code(c),
+                    Code(d),
+                    a,
+                    TransferCode.REVERSAL,
+                )
+                for k, d, c, a in detail["postings"]
             ),
-        )
-        db.execute(
-            "UPDATE lending_transactions SET reversed_by = ? WHERE id = ?", (txn_id, int(row[0]))
-        )
-        fee_posting = Posting(
-            transfer_id("reverse", client_id, "catch-up-fee"),
-            loan.ledger,
-            Code.FEE_RECEIVABLE,
-            Code.FEE_INCOME,
-            catch_up_fees,
-            TransferCode.BILLING,
-        )
-        enqueue(
-            db,
-            [
-                fee_posting,
-                *(
-                    Posting(
-                        transfer_id("reverse", client_id, k),
-                        loan.ledger,
-                        Code(c),
-                        Code(d),
-                        a,
-                        TransferCode.REVERSAL,
-                    )
-                    for k, d, c, a in detail["postings"]
-                ),
-            ],
-        )
-        paid = {k: -v for k, v in detail["paid"].items()}
-        return PaymentResult(txn_id, reversal_id, "reversal", int(row[3]), paid, loan, True)
+        ],
+    )
+    paid = {k: -v for k, v in detail["paid"].items()}
+    return PaymentResult(txn_id, reversal_id, "reversal", int(row[3]), paid, loan, True)
+
+
+def owed_of(loan: LoanRow, upcoming_fees: tuple[tuple[date, int], ...] = ()) -> Owed:
+    """The stored loan's position, for the pure payoff projection."""
+    active = loan.status == LoanStatus.ACTIVE
+    return Owed(
+        principal=loan.principal_outstanding,
+        principal_overdue=loan.principal_overdue,
+        interest=loan.interest_unbilled + loan.interest_billed,
+        fee=loan.fee_billed,
+        penalty=loan.penalty_unpaid,
+        interest_remainder=loan.interest_rem,
+        penalty_remainder=loan.penalty_rem,
+        rate_ppm=loan.rate_micro if active else 0,
+        penalty_rate_ppm=loan.penalty_rate_micro,
+        divisor_days=loan.accrual_k,
+        accrues_from=date.fromordinal(loan.disbursed_day),
+        accrues_until=date.fromordinal(loan.maturity_day),
+        final_due=date.fromordinal(loan.maturity_day),
+        upcoming_fees=upcoming_fees,
+    )
 
 
 def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]:
-    """What pays the loan off on `on` (default: the business date), by component.
-
-    For a later date, interest and penalty are projected by the day on today's balances (it
-    assumes no further installment falls overdue in between).
-    """
-    with db.read():
-        loan = load_loan(db, loan_id=loan_id)
-        today = business_date(db)
+    """What pays the loan off on `on` (default: the business date), by component
+    (`lending.payoff.payoff_quote` on the stored balances)."""
+    loan = load_loan(db, loan_id=loan_id)
+    today = business_date(db)
+    product = load_product(db, loan.product_id, loan.product_version)
     on = on or today
     if not isinstance(on, date) or on < today:
         raise ValidationError(f"a payoff quote is for {today} or later", field="on")
@@ -385,24 +441,24 @@ def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]
             "recovery_due": loan.fmt(outstanding),
             "total": loan.fmt(outstanding),
         }
-    divisor = MICRO * loan.accrual_k
-    interest_num, penalty_num = loan.interest_rem, loan.penalty_rem
-    for day in range(today.toordinal(), on.toordinal()):
-        if loan.status == LoanStatus.ACTIVE and loan.disbursed_day <= day < loan.maturity_day:
-            interest_num += loan.principal_outstanding * loan.rate_micro
-        penalty_num += loan.principal_overdue * loan.penalty_rate_micro
-    interest = loan.interest_unbilled + loan.interest_billed + interest_num // divisor
-    penalty = loan.penalty_unpaid + penalty_num // divisor
-    total = loan.principal_outstanding + interest + loan.fee_billed + penalty
+    quote = lending_payoff.payoff_quote(
+        owed_of(loan),
+        today,
+        on,
+        early_fee=product.repayment.early_repayment_fee,
+        digits=product.schedule.digits,
+        rounding=product.schedule.rounding,
+    )
     f = loan.fmt
     return {
         "loan_id": loan.id,
         "on": on.isoformat(),
-        "principal": f(loan.principal_outstanding),
-        "interest": f(interest),
-        "fee": f(loan.fee_billed),
-        "penalty": f(penalty),
+        "principal": f(quote.principal),
+        "interest": f(quote.interest),
+        "fee": f(quote.fee),
+        "penalty": f(quote.penalty),
+        "early_repayment_fee": f(quote.early_repayment_fee),
         "credit_balance": f(loan.credit_balance),
-        "total": f(total),
-        "total_minor": total,
+        "total": f(quote.total),
+        "total_minor": quote.total,
     }

@@ -14,10 +14,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from puhui.errors import PuhuiError
+from puhui.errors import PuhuiError, ValidationError
 from puhui.ledger import Ledger, open_ledger
 from puhui.lending.products import Product, default_product
-from puhui.servicing import catalog, cob, lines, repayment
+from puhui.servicing import catalog, cob, lines, loans, repayment
 from puhui.servicing import drawdown as dd
 from puhui.servicing.chart import Code, TransferCode, ensure_chart, ledger_of, transfer_id
 from puhui.servicing.loans import LoanRow, installments_of, load_loan
@@ -38,15 +38,22 @@ class LendingService:
     def register_product(self, product: Product | None = None) -> tuple[str, int, str]:
         product = product or default_product()
         self._chart(product.currency)
-        return catalog.register_product(self.db, product)
+        with self.db.tx():
+            return catalog.register_product(self.db, product)
 
     def start(self, on: date) -> date:
-        return catalog.start_business_date(self.db, on)
+        with self.db.tx():
+            return catalog.start_business_date(self.db, on)
 
     def product(self, product_id: str, version: int | None = None) -> Product:
         """A registered product (the latest version unless one is named)."""
         with self.db.read():
             return catalog.load_product(self.db, product_id, version)
+
+    def products(self) -> list[tuple[str, int, str]]:
+        """Every registered (product id, version, fingerprint)."""
+        with self.db.read():
+            return catalog.list_products(self.db)
 
     def business_date(self) -> date:
         with self.db.read():
@@ -88,19 +95,29 @@ class LendingService:
         product_id: str = "puhui-revolving-micro",
         product_version: int | None = None,
     ) -> lines.CreditLine:
-        return lines.create_line(
-            self.db, line_id, customer_id, limit, annual_rate, expires, product_id, product_version
-        )
+        with self.db.tx():
+            return lines.create_line(
+                self.db,
+                line_id,
+                customer_id,
+                limit,
+                annual_rate,
+                expires,
+                product_id,
+                product_version,
+            )
 
     def line(self, line_id: str) -> lines.CreditLine:
         with self.db.read():
             return lines.get_line(self.db, line_id)
 
     def change_limit(self, line_id: str, limit: Decimal | str) -> lines.CreditLine:
-        return lines.change_limit(self.db, line_id, limit)
+        with self.db.tx():
+            return lines.change_limit(self.db, line_id, limit)
 
     def set_line_status(self, line_id: str, status: str) -> lines.CreditLine:
-        return lines.set_status(self.db, line_id, status)
+        with self.db.tx():
+            return lines.set_status(self.db, line_id, status)
 
     # -- loans -------------------------------------------------------------------------
     def drawdown(
@@ -118,7 +135,8 @@ class LendingService:
         return self.drawdown_many([request])[0]
 
     def drawdown_many(self, requests: Sequence[dd.DrawdownRequest]) -> list[dd.DrawdownResult]:
-        results = dd.book_drawdowns(self.db, requests)
+        with self.db.tx():
+            results = dd.book_drawdowns(self.db, requests)
         self._disburse(results)
         return results
 
@@ -127,7 +145,8 @@ class LendingService:
     ) -> list[dd.DrawdownResult | PuhuiError]:
         """Book independent requests together: one transaction and one ledger flush for all,
         each refused request answered with its own error (see `drawdown.book_each`)."""
-        outcomes = dd.book_each(self.db, requests)
+        with self.db.tx():
+            outcomes = dd.book_each(self.db, requests)
         self._disburse([o for o in outcomes if isinstance(o, dd.DrawdownResult)])
         return outcomes
 
@@ -141,21 +160,40 @@ class LendingService:
     def repay(
         self, loan_id: int, amount: Decimal | str, client_id: str, on: date | None = None
     ) -> repayment.PaymentResult:
-        result = repayment.repay(self.db, loan_id, amount, client_id, on)
+        with self.db.tx():
+            result = repayment.repay(self.db, loan_id, amount, client_id, on)
         flush(self.db, self.ledger)
         return result
 
     def reverse(self, client_id: str) -> repayment.PaymentResult:
-        result = repayment.reverse(self.db, client_id)
+        with self.db.tx():
+            result = repayment.reverse(self.db, client_id)
         flush(self.db, self.ledger)
         return result
 
     def quote(self, loan_id: int, on: date | None = None) -> dict[str, Any]:
-        return repayment.payoff_quote(self.db, loan_id, on)
+        with self.db.read():
+            return repayment.payoff_quote(self.db, loan_id, on)
 
     def loan(self, loan_id: int) -> LoanRow:
         with self.db.read():
             return load_loan(self.db, loan_id=loan_id)
+
+    def transactions(self, loan_id: int) -> list[repayment.LoanTransaction]:
+        """The loan's repayments, recoveries and reversals (an unknown loan is NotFound)."""
+        with self.db.read():
+            load_loan(self.db, loan_id=loan_id)
+            return repayment.transactions_of(self.db, loan_id)
+
+    def installments_due(self, on: date) -> list[tuple[int, int, int, str]]:
+        """(loan id, installment, scheduled amount not yet paid, line id) of every active loan's
+        installment falling due on `on`: what a borrower paying on time pays that day."""
+        with self.db.read():
+            return loans.installments_due(self.db, on.toordinal())
+
+    def lines_of_customer(self, customer_id: str) -> list[lines.CreditLine]:
+        with self.db.read():
+            return lines.lines_of_customer(self.db, customer_id)
 
     def installments(self, loan_id: int) -> list[dict[str, Any]]:
         with self.db.read():
@@ -169,7 +207,31 @@ class LendingService:
         on_step: Callable[[str], None] | None = None,
         stop_after: str | None = None,
     ) -> cob.CobReport:
-        return cob.run_cob(self.db, self.ledger, day, on_step, stop_after)
+        """Close business date `day` (the current business date, or one already closed).
+
+        Each step commits with its status row, then its postings go to the ledger, so a crash
+        resumes at the first step not done. `stop_after` ends the run after that step (to test
+        resuming after a crash)."""
+        if not isinstance(day, date):
+            raise ValidationError("date must be a date", field="date")
+        with self.db.read():
+            done = cob.check_closable(self.db, day)
+        report = cob.CobReport(day)
+        flush(self.db, self.ledger)  # anything a crash left queued goes first
+        for step in cob.STEPS:
+            with self.db.tx():
+                touched = cob.run_step(self.db, day, step)
+            if touched is None:
+                report.skipped.append(step)
+                report.steps[step] = done.get(step, 0)
+            else:
+                report.steps[step] = touched
+            flush(self.db, self.ledger)
+            if on_step is not None:
+                on_step(step)
+            if step == stop_after:
+                break
+        return report
 
     def reconcile(self) -> Reconciliation:
         return reconcile(self.db, self.ledger)

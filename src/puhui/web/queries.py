@@ -18,7 +18,6 @@ Tables read here and where they come from:
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,36 +27,19 @@ from decimal import Decimal
 from typing import Any
 
 from puhui.db import DatabaseUrl, connect, parse_database_url
+from puhui.ledger.store import u128
+from puhui.lending.products import default_product
+from puhui.population.generator import NON_FEATURES
+from puhui.risk.pricing import PricingParams
 
-#: Loss given default used for the expected-loss panel: the pricing default (PricingParams.lgd).
-DEFAULT_LGD = Decimal("0.85")
+#: Loss given default used for the expected-loss panel: the pricing default.
+DEFAULT_LGD = PricingParams().lgd
 
 #: The synthetic population's ground truth and behaviour hooks: never shown as customer data.
-UNOBSERVABLE = frozenset(
-    {
-        "customer_id",
-        "true_pd",
-        "defaulted",
-        "drawdown_propensity",
-        "early_repay_prob",
-        "late_payment_prob",
-    }
-)
+UNOBSERVABLE = frozenset(NON_FEATURES)
 
-BUCKETS = ("M0", "M1", "M2", "M3", "M4", "M5", "M6+")
-
-
-def u128(value: Any) -> int:
-    """A 128-bit ledger value as stored by either backend, as a Python int."""
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, bytes | bytearray | memoryview):
-        return int.from_bytes(bytes(value), "big")
-    if isinstance(value, uuid.UUID):
-        return value.int
-    return int(value)  # Decimal from numeric(39,0)
+#: Delinquency buckets in order, current first: the shipped product's.
+BUCKETS = ("M0", *(b.name for b in default_product().delinquency.buckets))
 
 
 def day_text(ordinal: int | None) -> str:

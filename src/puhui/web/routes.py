@@ -20,10 +20,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 
+from puhui.api.dependencies import platform_of
 from puhui.api.keys import ApiKey, Role
-from puhui.api.platform import Platform
-from puhui.money import CURRENCY_LEDGERS, exponent
+from puhui.money import exponent
 from puhui.risk.reasons import LABELS as FEATURE_LABELS
+from puhui.servicing.chart import CURRENCY_LEDGERS
 from puhui.web import access, charts, i18n
 from puhui.web.queries import CodeTotals, ReadModel
 
@@ -75,13 +76,8 @@ class Viewer:
         return pair[0] if self.lang == "zh" else pair[1][:1].upper() + pair[1][1:]
 
 
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
-
-
 def _reader(request: Request) -> ReadModel:
-    return ReadModel(_platform(request).settings.database_url)
+    return ReadModel(platform_of(request).settings.database_url)
 
 
 def _viewer(request: Request) -> Viewer:
@@ -91,7 +87,7 @@ def _viewer(request: Request) -> Viewer:
         request.headers.get("accept-language", ""),
     )
     presented = request.cookies.get(KEY_COOKIE, "")
-    key = _platform(request).keys.verify(presented) if presented else None
+    key = platform_of(request).keys.verify(presented) if presented else None
     return Viewer(key, lang)
 
 
@@ -209,7 +205,7 @@ async def login(request: Request) -> Response:
     presented = (form.get("api_key") or [""])[0].strip()
     target = _safe_next((form.get("next") or [PREFIX])[0])
     viewer = _viewer(request)
-    key = _platform(request).keys.verify(presented) if presented else None
+    key = platform_of(request).keys.verify(presented) if presented else None
     if key is None:
         return _render(request, viewer, "login.html", 401, next=target, error=True)
     response = RedirectResponse(target, status_code=303)
@@ -238,7 +234,7 @@ def dashboard(request: Request) -> Response:
     if not isinstance(viewer, Viewer):
         return viewer
     reader = _reader(request)
-    platform = _platform(request)
+    platform = platform_of(request)
     trial = platform.with_ledger(lambda lg: lg.trial_balance())
     ledger_size = platform.with_ledger(lambda lg: lg.size_bytes())
     by_code = reader.accounts_by_code() or []
@@ -398,7 +394,7 @@ def ledger(request: Request) -> Response:
     if not isinstance(viewer, Viewer):
         return viewer
     reader = _reader(request)
-    trial = _platform(request).with_ledger(lambda lg: lg.trial_balance())
+    trial = platform_of(request).with_ledger(lambda lg: lg.trial_balance())
     by_code = reader.accounts_by_code()
     volume = reader.transfers_per_day(ledger=_main_ledger(by_code or []))
     return _render(

@@ -7,33 +7,24 @@ a scheduler) retrying `POST /v1/cob {"date": D}` is safe.
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends, Request
-
-from puhui.api.keys import ApiKey, Role
-from puhui.api.lending_contract import (
+from puhui.api.dependencies import Operator, PlatformDep, RiskReader, StaffReader
+from puhui.api.schemas.lending import (
     BusinessDateOut,
     CobIn,
     CobOut,
     ReconciliationOut,
     ReconLineOut,
 )
-from puhui.api.routers.lines import platform_of
-from puhui.api.security import require
 from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1", tags=["lending: close of business"])
 
 
 @router.get("/business-date", response_model=BusinessDateOut, summary="The business date")
-def business_date(
-    request: Request,
-    key: Annotated[ApiKey, Depends(require(Role.AGENT, Role.RISK_ANALYST, Role.OPERATOR))],
-) -> BusinessDateOut:
-    return BusinessDateOut(
-        business_date=platform_of(request).with_lending(lambda s: s.business_date())
-    )
+def business_date(platform: PlatformDep, key: StaffReader) -> BusinessDateOut:
+    return BusinessDateOut(business_date=platform.with_lending(lambda s: s.business_date()))
 
 
 @router.post(
@@ -41,11 +32,7 @@ def business_date(
     response_model=CobOut,
     summary="Close a business date (default: the current one) and move to the next",
 )
-def run_cob(
-    request: Request,
-    key: Annotated[ApiKey, Depends(require(Role.OPERATOR))],
-    body: CobIn | None = None,
-) -> CobOut:
+def run_cob(platform: PlatformDep, key: Operator, body: CobIn | None = None) -> CobOut:
     def run(lending: LendingService) -> CobOut:
         day = body.date if body is not None and body.date is not None else lending.business_date()
         report = lending.run_cob(day)
@@ -56,7 +43,7 @@ def run_cob(
             skipped=report.skipped,
         )
 
-    return platform_of(request).with_lending(run)
+    return platform.with_lending(run)
 
 
 @router.get(
@@ -64,11 +51,8 @@ def run_cob(
     response_model=ReconciliationOut,
     summary="Sub-ledger totals against the general ledger, per currency and account",
 )
-def reconciliation(
-    request: Request,
-    key: Annotated[ApiKey, Depends(require(Role.OPERATOR, Role.RISK_ANALYST))],
-) -> ReconciliationOut:
-    recon = platform_of(request).with_lending(lambda s: s.reconcile())
+def reconciliation(platform: PlatformDep, key: RiskReader) -> ReconciliationOut:
+    recon = platform.with_lending(lambda s: s.reconcile())
     return ReconciliationOut(
         ok=recon.ok,
         trial_balance_zero=recon.trial_balance_zero,

@@ -7,13 +7,19 @@ service holding an operator key; an agent on a call reads, never books) and rate
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from puhui.api.keys import ApiKey, Role
-from puhui.api.lending_contract import (
+from puhui.api.dependencies import (
+    RATE_LIMITED,
+    IdempotencyKey,
+    LendingReader,
+    Operator,
+    PlatformDep,
+)
+from puhui.api.platform import Platform
+from puhui.api.problems import key_reused
+from puhui.api.schemas.lending import (
     AprOut,
     DrawdownIn,
     DrawdownOut,
@@ -23,11 +29,7 @@ from puhui.api.lending_contract import (
     LineIn,
     LineOut,
     LoanOut,
-    idempotency_key,
-    key_reused,
 )
-from puhui.api.platform import Platform
-from puhui.api.security import money_rate_limit, require
 from puhui.errors import ConflictError, NotFoundError
 from puhui.money import Money
 from puhui.servicing.drawdown import DrawdownRequest
@@ -35,15 +37,6 @@ from puhui.servicing.lines import LineStatus
 from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1/lines", tags=["lending: credit lines"])
-
-Operator = Annotated[ApiKey, Depends(require(Role.OPERATOR))]
-Reader = Annotated[ApiKey, Depends(require(Role.AGENT, Role.OPERATOR))]
-IdempotencyKey = Annotated[str, Depends(idempotency_key)]
-
-
-def platform_of(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
 
 
 @router.post(
@@ -53,7 +46,7 @@ def platform_of(request: Request) -> Platform:
     summary="Grant a credit line (idempotent by id: 200 with the line when it already exists)",
     responses={409: {"description": "The id exists with other terms (problem+json)"}},
 )
-def create_line(request: Request, response: Response, body: LineIn, key: Operator) -> LineOut:
+def create_line(platform: PlatformDep, response: Response, body: LineIn, key: Operator) -> LineOut:
     def run(lending: LendingService) -> tuple[LineOut, bool]:
         try:
             lending.line(body.id)
@@ -71,43 +64,39 @@ def create_line(request: Request, response: Response, body: LineIn, key: Operato
         )
         return LineOut.of(line), existed
 
-    line, existed = platform_of(request).with_lending(run)
+    line, existed = platform.with_lending(run)
     if existed:
         response.status_code = 200
     return line
 
 
 @router.get("/{line_id}", response_model=LineOut, summary="A credit line: limit and available")
-def get_line(request: Request, line_id: LineId, key: Reader) -> LineOut:
-    return LineOut.of(platform_of(request).with_lending(lambda s: s.line(line_id)))
+def get_line(platform: PlatformDep, line_id: LineId, key: LendingReader) -> LineOut:
+    return LineOut.of(platform.with_lending(lambda s: s.line(line_id)))
 
 
 @router.patch("/{line_id}/limit", response_model=LineOut, summary="Raise or lower the limit")
-def change_limit(request: Request, line_id: LineId, body: LimitIn, key: Operator) -> LineOut:
-    return LineOut.of(
-        platform_of(request).with_lending(lambda s: s.change_limit(line_id, body.limit))
-    )
+def change_limit(platform: PlatformDep, line_id: LineId, body: LimitIn, key: Operator) -> LineOut:
+    return LineOut.of(platform.with_lending(lambda s: s.change_limit(line_id, body.limit)))
 
 
-def _set_status(request: Request, line_id: str, status: LineStatus) -> LineOut:
-    return LineOut.of(
-        platform_of(request).with_lending(lambda s: s.set_line_status(line_id, status))
-    )
+def _set_status(platform: Platform, line_id: str, status: LineStatus) -> LineOut:
+    return LineOut.of(platform.with_lending(lambda s: s.set_line_status(line_id, status)))
 
 
 @router.post("/{line_id}/freeze", response_model=LineOut, summary="Freeze: no new drawdowns")
-def freeze(request: Request, line_id: LineId, key: Operator) -> LineOut:
-    return _set_status(request, line_id, LineStatus.FROZEN)
+def freeze(platform: PlatformDep, line_id: LineId, key: Operator) -> LineOut:
+    return _set_status(platform, line_id, LineStatus.FROZEN)
 
 
 @router.post("/{line_id}/unfreeze", response_model=LineOut, summary="Unfreeze a frozen line")
-def unfreeze(request: Request, line_id: LineId, key: Operator) -> LineOut:
-    return _set_status(request, line_id, LineStatus.ACTIVE)
+def unfreeze(platform: PlatformDep, line_id: LineId, key: Operator) -> LineOut:
+    return _set_status(platform, line_id, LineStatus.ACTIVE)
 
 
 @router.post("/{line_id}/close", response_model=LineOut, summary="Close for good")
-def close(request: Request, line_id: LineId, key: Operator) -> LineOut:
-    return _set_status(request, line_id, LineStatus.CLOSED)
+def close(platform: PlatformDep, line_id: LineId, key: Operator) -> LineOut:
+    return _set_status(platform, line_id, LineStatus.CLOSED)
 
 
 @router.post(
@@ -115,7 +104,7 @@ def close(request: Request, line_id: LineId, key: Operator) -> LineOut:
     response_model=DrawdownOut,
     status_code=201,
     summary="Draw on the line: book a loan and disburse (Idempotency-Key required)",
-    dependencies=[Depends(money_rate_limit)],
+    dependencies=RATE_LIMITED,
     responses={
         409: {"description": "Line not active, or the key was used with another body"},
         428: {"description": "Idempotency-Key header missing (problem+json)"},
@@ -123,14 +112,13 @@ def close(request: Request, line_id: LineId, key: Operator) -> LineOut:
     },
 )
 async def drawdown(
-    request: Request,
+    platform: PlatformDep,
     response: Response,
     line_id: LineId,
     body: DrawdownIn,
     key: Operator,
     client_id: IdempotencyKey,
 ) -> DrawdownOut:
-    platform = platform_of(request)
     try:
         result = await platform.drawdowns.book(
             DrawdownRequest(

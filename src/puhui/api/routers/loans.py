@@ -6,14 +6,20 @@ needs an `Idempotency-Key` (its client id). Agents read loans to answer customer
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from puhui.api.keys import ApiKey, Role
-from puhui.api.lending_contract import (
+from puhui.api.dependencies import (
+    RATE_LIMITED,
+    IdempotencyKey,
+    LendingReader,
+    Operator,
+    PlatformDep,
+)
+from puhui.api.problems import ProblemError, key_reused
+from puhui.api.schemas.lending import (
     ClientId,
     InstallmentOut,
     LoanId,
@@ -22,21 +28,12 @@ from puhui.api.lending_contract import (
     PayoffQuoteOut,
     RepaymentIn,
     TransactionOut,
-    idempotency_key,
-    key_reused,
 )
-from puhui.api.problems import ProblemError
-from puhui.api.routers.lines import platform_of
-from puhui.api.security import money_rate_limit, require
 from puhui.errors import ConflictError
 from puhui.money import Money
 from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1", tags=["lending: loans"])
-
-Operator = Annotated[ApiKey, Depends(require(Role.OPERATOR))]
-Reader = Annotated[ApiKey, Depends(require(Role.AGENT, Role.OPERATOR))]
-IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 
 #: How far ahead a payoff quote may look (it projects interest day by day).
 MAX_QUOTE_DAYS = 3660
@@ -48,8 +45,8 @@ _MONEY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/loans/{loan_id}", response_model=LoanOut, summary="A loan and its balances")
-def get_loan(request: Request, loan_id: LoanId, key: Reader) -> LoanOut:
-    return LoanOut.of(platform_of(request).with_lending(lambda s: s.loan(int(loan_id))))
+def get_loan(platform: PlatformDep, loan_id: LoanId, key: LendingReader) -> LoanOut:
+    return LoanOut.of(platform.with_lending(lambda s: s.loan(int(loan_id))))
 
 
 @router.get(
@@ -57,12 +54,14 @@ def get_loan(request: Request, loan_id: LoanId, key: Reader) -> LoanOut:
     response_model=list[InstallmentOut],
     summary="The installments: scheduled (or billed) and paid",
 )
-def get_schedule(request: Request, loan_id: LoanId, key: Reader) -> list[InstallmentOut]:
+def get_schedule(
+    platform: PlatformDep, loan_id: LoanId, key: LendingReader
+) -> list[InstallmentOut]:
     def run(lending: LendingService) -> list[InstallmentOut]:
         loan = lending.loan(int(loan_id))
         return [InstallmentOut.of(r, loan.currency) for r in lending.installments(loan.id)]
 
-    return platform_of(request).with_lending(run)
+    return platform.with_lending(run)
 
 
 @router.get(
@@ -70,15 +69,12 @@ def get_schedule(request: Request, loan_id: LoanId, key: Reader) -> list[Install
     response_model=list[TransactionOut],
     summary="The loan's sub-ledger entries: disbursement, repayments, reversals",
 )
-def get_transactions(request: Request, loan_id: LoanId, key: Reader) -> list[TransactionOut]:
+def get_transactions(
+    platform: PlatformDep, loan_id: LoanId, key: LendingReader
+) -> list[TransactionOut]:
     def run(lending: LendingService) -> list[TransactionOut]:
         loan = lending.loan(int(loan_id))
-        with lending.db.read():
-            rows = lending.db.all(
-                "SELECT id, client_id, kind, business_day, amount, reverses, reversed_by, detail"
-                " FROM lending_transactions WHERE loan_id = ? ORDER BY id",
-                (loan.id,),
-            )
+        entries = lending.transactions(loan.id)
         disbursement = TransactionOut(
             transaction_id=None,
             client_id=loan.client_id,
@@ -93,20 +89,20 @@ def get_transactions(request: Request, loan_id: LoanId, key: Reader) -> list[Tra
             disbursement,
             *(
                 TransactionOut(
-                    transaction_id=str(r[0]),
-                    client_id=str(r[1]),
-                    kind=str(r[2]),  # type: ignore[arg-type]
-                    business_date=date.fromordinal(int(r[3])),
-                    amount=loan.fmt(int(r[4])),
-                    paid={k: loan.fmt(int(v)) for k, v in json.loads(r[7])["paid"].items()},
-                    reverses=None if r[5] is None else str(r[5]),
-                    reversed_by=None if r[6] is None else str(r[6]),
+                    transaction_id=str(e.id),
+                    client_id=e.client_id,
+                    kind=e.kind,  # type: ignore[arg-type]
+                    business_date=date.fromordinal(e.business_day),
+                    amount=loan.fmt(e.amount),
+                    paid={k: loan.fmt(v) for k, v in e.paid.items()},
+                    reverses=None if e.reverses is None else str(e.reverses),
+                    reversed_by=None if e.reversed_by is None else str(e.reversed_by),
                 )
-                for r in rows
+                for e in entries
             ),
         ]
 
-    return platform_of(request).with_lending(run)
+    return platform.with_lending(run)
 
 
 @router.get(
@@ -116,9 +112,9 @@ def get_transactions(request: Request, loan_id: LoanId, key: Reader) -> list[Tra
     summary="What pays the loan off on a date (default: the business date)",
 )
 def payoff_quote(
-    request: Request,
+    platform: PlatformDep,
     loan_id: LoanId,
-    key: Reader,
+    key: LendingReader,
     on: Annotated[date | None, Query(description="The business date or later")] = None,
 ) -> PayoffQuoteOut:
     def run(lending: LendingService) -> PayoffQuoteOut:
@@ -133,7 +129,7 @@ def payoff_quote(
         quote.pop("total_minor", None)
         return PayoffQuoteOut(**{**quote, "loan_id": str(quote["loan_id"])})
 
-    return platform_of(request).with_lending(run)
+    return platform.with_lending(run)
 
 
 @router.post(
@@ -141,11 +137,11 @@ def payoff_quote(
     response_model=PaymentOut,
     status_code=201,
     summary="Repay any amount on the business date (Idempotency-Key required)",
-    dependencies=[Depends(money_rate_limit)],
+    dependencies=RATE_LIMITED,
     responses={428: {"description": "Idempotency-Key missing (problem+json)"}, **_MONEY_RESPONSES},
 )
 def repay(
-    request: Request,
+    platform: PlatformDep,
     response: Response,
     loan_id: LoanId,
     body: RepaymentIn,
@@ -165,7 +161,7 @@ def repay(
                 raise key_reused(f"Idempotency-Key {client_id!r} paid another amount")
         return PaymentOut.of(result)
 
-    out = platform_of(request).with_lending(run)
+    out = platform.with_lending(run)
     if not out.created:
         response.headers["Idempotent-Replayed"] = "true"
     return out
@@ -175,8 +171,8 @@ def repay(
     "/repayments/{client_id}/reversal",
     response_model=PaymentOut,
     summary="Reverse a repayment or recovery (idempotent: a repeat returns the reversal)",
-    dependencies=[Depends(money_rate_limit)],
+    dependencies=RATE_LIMITED,
     responses=_MONEY_RESPONSES,
 )
-def reverse(request: Request, client_id: ClientId, key: Operator) -> PaymentOut:
-    return PaymentOut.of(platform_of(request).with_lending(lambda s: s.reverse(client_id)))
+def reverse(platform: PlatformDep, client_id: ClientId, key: Operator) -> PaymentOut:
+    return PaymentOut.of(platform.with_lending(lambda s: s.reverse(client_id)))

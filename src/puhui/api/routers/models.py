@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from puhui.api.keys import ApiKey, Role
-from puhui.api.security import require
+from puhui.api.dependencies import DecisionsDep, RiskReader
 from puhui.governance.registry import list_models, model_card
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
-READERS = require(Role.RISK_ANALYST, Role.OPERATOR)
 
 
 @router.get("", summary="Registered models, newest first")
-def models(request: Request, key: ApiKey = Depends(READERS)) -> list[dict[str, Any]]:
-    rows = request.app.state.decisions.with_db(list_models)
+def models(decisions: DecisionsDep, key: RiskReader) -> list[dict[str, Any]]:
+    rows = decisions.with_db(list_models)
     return [
         {k: v for k, v in row.items() if k != "metrics"} | {"auc": _auc(row["metrics"])}
         for row in rows
@@ -35,8 +33,8 @@ def _auc(metrics: dict[str, Any]) -> float | None:
 
 
 @router.get("/{version}/metrics", summary="A model's metrics report")
-def metrics(request: Request, version: str, key: ApiKey = Depends(READERS)) -> dict[str, Any]:
-    found, _ = request.app.state.decisions.with_db(lambda db: model_card(db, version))
+def metrics(decisions: DecisionsDep, version: str, key: RiskReader) -> dict[str, Any]:
+    found, _ = decisions.with_db(lambda db: model_card(db, version))
     result: dict[str, Any] = found
     return result
 
@@ -47,6 +45,6 @@ def metrics(request: Request, version: str, key: ApiKey = Depends(READERS)) -> d
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/markdown": {}}}},
 )
-def card(request: Request, version: str, key: ApiKey = Depends(READERS)) -> PlainTextResponse:
-    _, text = request.app.state.decisions.with_db(lambda db: model_card(db, version))
+def card(decisions: DecisionsDep, version: str, key: RiskReader) -> PlainTextResponse:
+    _, text = decisions.with_db(lambda db: model_card(db, version))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")

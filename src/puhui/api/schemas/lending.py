@@ -1,21 +1,18 @@
-"""The lending API's contract: request and response models, shared path types, idempotency.
+"""The lending API's contract: request and response models and shared path types.
 
 Amounts travel as decimal strings in major units ("1000.00"), ids as strings, dates as ISO
-dates. Money-moving requests carry an `Idempotency-Key` header: it is the operation's client
-id, so a retry returns the first result and books nothing.
+dates. (The `Idempotency-Key` header of money-moving requests is `api.dependencies`'s.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Header, Path
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from puhui.api.problems import ProblemError
 from puhui.lending.schedule import Installment
 from puhui.money import Money
 from puhui.servicing.lines import CreditLine
@@ -35,40 +32,6 @@ Amount = Annotated[
     str,
     Field(pattern=AMOUNT, description="Decimal string in major units", examples=["1000.00"]),
 ]
-
-_KEY = re.compile(TEXT_ID)
-
-
-async def idempotency_key(
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Required: the operation's client id (1..64 of A-Z a-z 0-9 . _ : -);"
-            " a retry with the same key returns the first result and books nothing.",
-        ),
-    ] = None,
-) -> str:
-    """The request's Idempotency-Key: 428 problem when missing, 422 when malformed."""
-    if key is None or not key.strip():
-        raise ProblemError(
-            428,
-            "idempotency_key_required",
-            "money-moving requests need an Idempotency-Key header",
-            field="Idempotency-Key",
-        )
-    if not _KEY.match(key):
-        raise ProblemError(
-            422,
-            "validation_error",
-            "Idempotency-Key must be 1..64 of A-Z a-z 0-9 . _ : -",
-            field="Idempotency-Key",
-        )
-    return key
-
-
-def key_reused(detail: str) -> ProblemError:
-    return ProblemError(409, "idempotency_key_reused", detail, field="Idempotency-Key")
 
 
 class _In(BaseModel):
@@ -280,6 +243,9 @@ class PayoffQuoteOut(BaseModel):
     interest: str | None = None
     fee: str | None = None
     penalty: str | None = None
+    early_repayment_fee: str | None = Field(
+        None, description="The product's fee for settling before the last due date"
+    )
     credit_balance: str | None = None
     recovery_due: str | None = Field(None, description="Only for a written-off loan")
 
