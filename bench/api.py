@@ -33,8 +33,11 @@ import httpx
 from bench.machine import info, load
 from puhui.api.keys import KeyStore
 from puhui.db import Database
+from puhui.rate import Rate
 from puhui.services.bank import BankConfig, build_bank
 from puhui.servicing.service import LendingService
+
+EIGHTEEN_PCT = Rate.from_percent(18)
 
 CONCURRENCY = int(os.environ.get("PUHUI_BENCH_CONCURRENCY", "8"))
 REQUESTS = int(os.environ.get("PUHUI_BENCH_REQUESTS", "3000"))
@@ -212,7 +215,9 @@ def main() -> None:
         # Lines for the drawdown run, large enough that no drawdown is refused for limit.
         lending = LendingService(url)
         for k in range(2000):
-            lending.create_line(f"bench-{k}", f"B{k:07d}", "1000000", "18", date(2030, 1, 1))
+            lending.create_line(
+                f"bench-{k}", f"B{k:07d}", "1000000", EIGHTEEN_PCT, date(2030, 1, 1)
+            )
         lending.close()
         store = KeyStore(url)
         key, _ = store.create("admin", "bench")

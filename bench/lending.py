@@ -26,12 +26,15 @@ from pathlib import Path
 
 from puhui.ledger import Transfer
 from puhui.machine import info
+from puhui.rate import Rate
 from puhui.servicing import drawdown as dd
 from puhui.servicing.chart import Code, TransferCode, account_id, transfer_id
 from puhui.servicing.cob import STEPS, run_step
 from puhui.servicing.outbox import flush
 from puhui.servicing.service import LendingService
 from puhui.servicing.store import Db
+
+EIGHTEEN_PCT = Rate.from_percent(18)
 
 START = date(2026, 1, 15)
 GRID = [str(1000 + 100 * k) for k in range(200)]
@@ -47,7 +50,7 @@ def _book(directory: Path, name: str, url: str | None = None) -> LendingService:
 
 def _lines(service: LendingService, count: int) -> None:
     for k in range(count):
-        service.create_line(f"L{k}", f"C{k}", "10000000", "18", date(2030, 1, 1))
+        service.create_line(f"L{k}", f"C{k}", "10000000", EIGHTEEN_PCT, date(2030, 1, 1))
 
 
 def bench_drawdowns(directory: Path, n: int = 20_000, batch: int = 1_000) -> None:

@@ -17,6 +17,7 @@ from bench.machine import info
 from puhui.lending.apr import UnitPeriod, irr_apr, reg_z_apr, schedule_flows
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 ROUNDS = 7
 
@@ -24,7 +25,7 @@ ROUNDS = 7
 def _terms(engine: str, n: int) -> LoanTerms:
     return LoanTerms(
         principal=Decimal("10000"),
-        annual_rate=Decimal("18"),
+        nominal_rate=Rate.from_percent("18"),
         installments=n,
         disbursed=date(2026, 1, 15),
         engine=engine,  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ def test_price_json() -> None:
     result = runner.invoke(app, ["price", "--pd", "0.03", "--term", "10", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["apr"] == "0.0969"
+    assert data["nominal_rate"] == "0.0969"
     assert data["components"]["expected_loss"] == "0.0255"
     assert data["strategy_id"].startswith("sha256:")
 

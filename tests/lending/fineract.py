@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 
 def rows(text: str) -> list[tuple[str, str]]:
@@ -21,7 +22,7 @@ def rows(text: str) -> list[tuple[str, str]]:
 def schedule(principal: str, rate: str, n: int, disbursed: date, **kw: object) -> Schedule:
     terms = LoanTerms(
         principal=Decimal(principal),
-        annual_rate=Decimal(rate),
+        nominal_rate=Rate.from_percent(rate),
         installments=n,
         disbursed=disbursed,
         currency="EUR",

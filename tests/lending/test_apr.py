@@ -45,7 +45,7 @@ def semimonthly(first: date, count: int, amount: str) -> list[Flow]:
 
 def apr2(flows: list[Flow], unit: str | None = None) -> Decimal:
     result = reg_z_apr(flows, parse_unit_period(unit) if unit else None)
-    return result.nominal_pct.quantize(D("0.01"))
+    return result.nominal.percent.quantize(D("0.01"))
 
 
 def test_c1_i_monthly_regular_first_period() -> None:
@@ -153,16 +153,16 @@ def test_irr_of_a_fee_free_level_loan_is_its_rate() -> None:
     """1000 repaid by 12 x PMT(1%) = 88.85 monthly: periodic IRR ~1%, nominal ~12%."""
     flows = [Flow(date(2024, 1, 1), D(1000)), *monthly(date(2024, 2, 1), 12, "88.85")]
     result = irr_apr(flows)
-    assert abs(result.nominal_pct - 12) < D("0.01")
-    assert abs(result.effective_pct - D("12.6825")) < D("0.02")
-    assert result.effective_pct > result.nominal_pct
+    assert abs(result.nominal.percent - 12) < D("0.01")
+    assert abs(result.effective.percent - D("12.6825")) < D("0.02")
+    assert result.effective.percent > result.nominal.percent
 
 
 def test_fees_raise_the_irr() -> None:
     """A 2% upfront fee nets the advance down, so the APR rises above the note rate."""
     base = [Flow(date(2024, 1, 1), D(1000)), *monthly(date(2024, 2, 1), 12, "88.85")]
     with_fee = [Flow(date(2024, 1, 1), D(980)), *base[1:]]
-    assert irr_apr(with_fee).nominal_pct > irr_apr(base).nominal_pct + 3
+    assert irr_apr(with_fee).nominal.percent > irr_apr(base).nominal.percent + 3
 
 
 def test_bad_flows_name_the_field() -> None:

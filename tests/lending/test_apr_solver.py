@@ -22,6 +22,7 @@ from puhui.lending.apr import AprResult, Flow, UnitPeriod, irr_apr, reg_z_apr, s
 from puhui.lending.dates import add_months
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 D = Decimal
 STORED = D("0.0001")  # apr_nominal / apr_effective are stored to 0.0001 percent
@@ -80,8 +81,8 @@ def irr_residual(flows: list[Flow], unit: UnitPeriod, i: Decimal) -> Decimal:
 
 
 def assert_same(new: AprResult, old: AprResult) -> None:
-    for field in ("nominal_pct", "effective_pct"):
-        a, b = getattr(new, field), getattr(old, field)
+    for field in ("nominal", "effective"):
+        a, b = getattr(new, field).percent, getattr(old, field).percent
         # 1e-12 relative; the floor only matters at a 0% rate (both ~1e-25 percent).
         assert abs(a - b) <= D("1e-12") * abs(b) + D("1e-18"), (field, a, b)
         # The stored figure agrees too, below a million percent (short daily loans with fees go
@@ -150,7 +151,7 @@ def test_irr_matches_the_pure_decimal_solver(loan: tuple[list[Flow], UnitPeriod]
     flows, unit = loan
     new = irr_apr(flows, unit)
     assert_same(new, reference_irr(flows, unit))
-    assert abs(irr_residual(flows, unit, new.periodic_rate)) < D("1e-24")
+    assert abs(irr_residual(flows, unit, new.periodic.fraction)) < D("1e-24")
 
 
 @settings(max_examples=80, deadline=None)
@@ -183,7 +184,7 @@ def test_terms_are_the_old_intervals(start: date, days: list[int], unit: UnitPer
 def test_schedule_apr_of_a_generated_schedule() -> None:
     terms = LoanTerms(
         principal=D(5000),
-        annual_rate=D(12),
+        nominal_rate=Rate.from_percent(12),
         installments=10,
         disbursed=date(2024, 1, 15),
         upfront_fee=D(50),
@@ -193,7 +194,7 @@ def test_schedule_apr_of_a_generated_schedule() -> None:
     payments = [(i.due_date, D(i.total).scaleb(-schedule.digits)) for i in schedule.installments]
     flows = schedule_flows(terms.disbursed, terms.principal, terms.upfront_fee, payments)
     assert_same(got, reference_irr(flows, UnitPeriod(1, "month")))
-    assert got.nominal_pct > D(12)  # the upfront fee costs
+    assert got.nominal.percent > D(12)  # the upfront fee costs
 
 
 class Spy:
@@ -236,7 +237,7 @@ def test_falls_back_when_float_newton_strays(monkeypatch: pytest.MonkeyPatch) ->
     assert got == reference_irr(flows, unit)
     assert reg_z == reference_reg_z(flows, unit)
     # 100 (1 + i)^-36 = 1: i = 0.01^(1/36) - 1 per month, about -12%
-    assert abs(got.periodic_rate - (D("0.01") ** (D(1) / 36) - 1)) < D("1e-20")
+    assert abs(got.periodic.fraction - (D("0.01") ** (D(1) / 36) - 1)) < D("1e-20")
 
 
 @pytest.mark.parametrize("failure", ["float", "polish"])
@@ -256,7 +257,7 @@ def test_falls_back_when_a_fast_stage_fails(monkeypatch: pytest.MonkeyPatch, fai
     monkeypatch.undo()
     assert got == reference_irr(TEN_MONTHS, unit)
     assert reg_z == reference_reg_z(TEN_MONTHS, unit)
-    assert got.nominal_pct.quantize(D("0.01")) == D("12.00")
+    assert got.nominal.percent.quantize(D("0.01")) == D("12.00")
 
 
 def test_a_poor_float_answer_is_polished_by_checked_steps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -267,11 +268,11 @@ def test_a_poor_float_answer_is_polished_by_checked_steps(monkeypatch: pytest.Mo
     monkeypatch.setattr(apr, "_solve", solve)
     unit = UnitPeriod(1, "month")
     got = irr_apr(TEN_MONTHS, unit)
-    assert polish.calls == 1 and polish.returned[0] == got.periodic_rate
+    assert polish.calls == 1 and polish.returned[0] == got.periodic.fraction
     assert solve.calls == 0
     monkeypatch.undo()
     assert_same(got, reference_irr(TEN_MONTHS, unit))
-    assert abs(irr_residual(TEN_MONTHS, unit, got.periodic_rate)) < D("1e-24")
+    assert abs(irr_residual(TEN_MONTHS, unit, got.periodic.fraction)) < D("1e-24")
 
 
 @settings(max_examples=60, deadline=None)
@@ -289,25 +290,23 @@ def test_a_zero_rate_without_fees_is_exactly_zero(principal: int, n: int, unit: 
     payments.append((due(start, unit, n), amount - level * (n - 1)))
     flows = schedule_flows(start, amount, D(0), payments)
     for result in (irr_apr(flows, unit), reg_z_apr(flows, unit)):
-        assert result.periodic_rate == 0
-        assert str(result.nominal_pct.quantize(STORED)) == "0.0000"
-        assert str(result.effective_pct.quantize(STORED)) == "0.0000"
+        assert result.periodic.fraction == 0
+        assert str(result.nominal.percent.quantize(STORED)) == "0.0000"
+        assert str(result.effective.percent.quantize(STORED)) == "0.0000"
 
 
 def test_percent_text_of_a_huge_effective_rate() -> None:
     """A one-day loan with a 50% fee: the effective rate has over 100 digits, still shown."""
-    from puhui.lending.apr import percent
-
     flows = schedule_flows(
         date(2026, 1, 1), Decimal(1000), Decimal(500), [(date(2026, 1, 2), Decimal(1000))]
     )
     result = irr_apr(flows, UnitPeriod(1, "day"))
-    assert result.nominal_pct == Decimal(36500)  # 100% a day, 365 days
-    text = percent(result.effective_pct)
+    assert result.nominal.percent == Decimal(36500)  # 100% a day, 365 days
+    text = result.effective.percent_text()
     whole, frac = text.split(".")
     assert len(frac) == 4 and len(whole) > 100
-    assert Decimal(text) == result.effective_pct.quantize(
+    assert Decimal(text) == result.effective.percent.quantize(
         Decimal("0.0001"), context=decimal.Context(prec=200)
     )
-    assert percent(Decimal("12.68250301319697")) == "12.6825"
-    assert percent(Decimal("-0.00001")) == "-0.0000"
+    assert Rate.from_percent(Decimal("12.68250301319697")).percent_text() == "12.6825"
+    assert Rate.from_percent(Decimal("-0.00001")).percent_text() == "-0.0000"

@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 from puhui.errors import ValidationError
 from puhui.lending.cumulative import _Cumulative
 from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 terms_strategy = st.builds(
     LoanTerms,
     principal=st.integers(100, 10_000_000).map(lambda c: Decimal(c) / 100),
-    annual_rate=st.integers(0, 6000).map(lambda b: Decimal(b) / 100),
+    nominal_rate=st.integers(0, 6000).map(lambda b: Rate.from_percent(Decimal(b) / 100)),
     installments=st.integers(1, 36),
     disbursed=st.integers(0, 800).map(lambda d: date(2024, 1, 1) + timedelta(days=d)),
     every=st.sampled_from([1, 2, 3]),

@@ -7,6 +7,7 @@ from datetime import date
 from puhui.lending.dates import add_months, due_dates, months_between
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.terms import Frequency, LoanTerms
+from puhui.rate import Rate
 
 
 def test_add_months_clamps_to_month_end() -> None:
@@ -38,7 +39,7 @@ def test_cumulative_odd_first_period_charges_its_actual_days() -> None:
     """Daily interest on a 44-day first period: 5000 x 12% x 44 / 365 = 72.33."""
     terms = LoanTerms(
         principal=5000,  # type: ignore[arg-type]
-        annual_rate=12,  # type: ignore[arg-type]
+        nominal_rate=Rate.from_percent(12),
         installments=6,
         disbursed=date(2022, 11, 1),
         first_due=date(2022, 12, 15),

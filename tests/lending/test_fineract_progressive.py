@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import pytest
 
+from puhui.rate import Rate
+
 from .fineract import assert_matches, rows, schedule
 
 CASES = [
@@ -200,7 +202,7 @@ def test_c3156_rescheduled_long_first_period_interest() -> None:
     from puhui.money import Rounding
 
     terms = LoanTerms(
-        principal=Decimal(100), annual_rate=Decimal("9.4822"), installments=6,
+        principal=Decimal(100), nominal_rate=Rate.from_percent("9.4822"), installments=6,
         disbursed=date(2024, 1, 1), engine="progressive", days_in_year="360",
         days_in_month="30",
     )  # type: ignore[arg-type]  # fmt: skip

@@ -16,6 +16,7 @@ from puhui.lending.allocation import DEFAULT_ORDER
 from puhui.lending.products import default_product, load_product, parse_product
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.terms import Amortization, DaysInYear, InterestPeriod
+from puhui.rate import Rate
 
 
 def default_data() -> dict[str, Any]:
@@ -34,7 +35,7 @@ def test_default_product_is_the_cny_revolving_micro_loan() -> None:
     }
     assert p.schedule.interest_period is InterestPeriod.DAILY
     assert p.schedule.days_in_year is DaysInYear.D360
-    assert p.annual_rate == Decimal(18)  # 0.05% a day x 360
+    assert p.nominal_rate == Rate.from_percent(18)  # 0.05% a day x 360
     assert p.repayment.early_repayment_allowed
     assert p.repayment.early_repayment_fee.value == 0
     assert p.repayment.allocation_order == DEFAULT_ORDER
@@ -67,7 +68,7 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
     assert a.fingerprint() == b.fingerprint()
     assert len(a.fingerprint()) == 64
     data = default_data()
-    data["annual_rate"] = "18.01"
+    data["nominal_rate"] = "18.01%"
     assert parse_product(data).fingerprint() != a.fingerprint()
     assert parse_product(a.to_dict()) == a  # to_dict round-trips
     assert a.to_dict()["repayment"]["allocation_order"][0] == "past-due:penalty"
@@ -77,7 +78,8 @@ def test_fingerprint_is_stable_and_sensitive() -> None:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        (lambda d: d.update(annual_rate=18.0), "annual_rate"),
+        (lambda d: d.update(nominal_rate=18.0), "nominal_rate"),
+        (lambda d: d.update(nominal_rate="18"), "nominal_rate"),
         (lambda d: d.update(currency="XXX"), "currency"),
         (lambda d: d["amount"].update(min="0"), "amount"),
         (lambda d: d["terms"].update(installments=[]), "terms.installments"),

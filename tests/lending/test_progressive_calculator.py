@@ -18,6 +18,7 @@ from puhui.lending.progressive import periodic_rate
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.terms import LoanTerms
 from puhui.money import Rounding
+from puhui.rate import Rate
 
 JAN_2024 = date(2024, 1, 1)
 
@@ -25,7 +26,7 @@ JAN_2024 = date(2024, 1, 1)
 def terms(rate: str, n: int, diy: str, dim: str) -> LoanTerms:
     return LoanTerms(
         principal=Decimal(100),
-        annual_rate=Decimal(rate),
+        nominal_rate=Rate.from_percent(rate),
         installments=n,
         disbursed=JAN_2024,
         currency="USD",
@@ -107,7 +108,7 @@ def test_odd_first_period_uses_its_length_in_months() -> None:
     """calculatePeriodRatio: 1 Jan -> 15 Feb 2024 is 1 month + 14/29 of the next (Feb)."""
     t = LoanTerms(
         principal=Decimal(100),
-        annual_rate=Decimal(12),
+        nominal_rate=Rate.from_percent(12),
         installments=3,
         disbursed=JAN_2024,
         first_due=date(2024, 2, 15),

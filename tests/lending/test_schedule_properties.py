@@ -12,6 +12,7 @@ from puhui.errors import ValidationError
 from puhui.lending.apr import Flow, UnitPeriod, irr_apr, reg_z_apr
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 engines = st.sampled_from(["cumulative", "progressive"])
 
@@ -23,7 +24,7 @@ def generated(terms: LoanTerms) -> Schedule:
     try:
         return generate_schedule(terms)
     except ValidationError as exc:
-        assert exc.field in ("installment_multiple", "annual_rate", "first_due")
+        assert exc.field in ("installment_multiple", "nominal_rate", "first_due")
         assume(False)
         raise
 
@@ -45,7 +46,7 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
         principal=Decimal(draw(st.integers(100 * 10**digits, 1_000_000 * 10**digits))).scaleb(
             -digits
         ),
-        annual_rate=Decimal(draw(st.integers(0, 3600))) / 100,
+        nominal_rate=Rate.from_percent(Decimal(draw(st.integers(0, 3600))) / 100),
         installments=n,
         disbursed=disbursed,
         every=draw(st.integers(1, 3)),
@@ -103,7 +104,7 @@ def test_apr_of_a_fee_free_monthly_schedule_is_its_rate(
     """No fees, monthly, rate per period = annual/12: the IRR's nominal APR is the rate."""
     terms = LoanTerms(
         principal=Decimal(principal) / 100,
-        annual_rate=Decimal(rate) / 100,
+        nominal_rate=Rate.from_percent(Decimal(rate) / 100),
         installments=n,
         disbursed=date(2023, 3, 15),
         engine=engine,  # type: ignore[arg-type]
@@ -115,9 +116,9 @@ def test_apr_of_a_fee_free_monthly_schedule_is_its_rate(
     assume(len(s.installments) == n)
     flows = [Flow(terms.disbursed, terms.principal)]
     flows += [Flow(i.due_date, -Decimal(i.total) / 100) for i in s.installments]
-    apr = irr_apr(flows, UnitPeriod(1, "month")).nominal_pct
+    apr = irr_apr(flows, UnitPeriod(1, "month")).nominal.percent
     # Cent rounding moves at most a few cents between periods; on >= 1,000 that is < 0.05pp.
-    assert abs(apr - terms.annual_rate) < Decimal("0.05")
+    assert abs(apr - terms.nominal_rate.percent) < Decimal("0.05")
     # With whole unit periods and no odd days, Reg Z's actuarial equation is the same IRR.
-    regz = reg_z_apr(flows, UnitPeriod(1, "month")).nominal_pct
+    regz = reg_z_apr(flows, UnitPeriod(1, "month")).nominal.percent
     assert abs(regz - apr) < Decimal("1e-12")

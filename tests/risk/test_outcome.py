@@ -60,10 +60,10 @@ def test_a_good_customer_is_approved_with_limit_and_price(strategy: Strategy) ->
     outcome = apply_strategy(0.02, GOOD, strategy)
     assert outcome.decision is Decision.APPROVE
     assert outcome.reason_codes == ()
-    assert outcome.apr == outcome.price.apr and outcome.apr is not None
+    assert outcome.nominal_rate == outcome.price.nominal_rate and outcome.nominal_rate
     assert outcome.limit_minor > 0 and outcome.limit_minor % 10_000 == 0
     # Low burden: installment at the full limit + obligations within 40% of income.
-    due = installment_minor(outcome.limit_minor, outcome.apr, outcome.term_months)
+    due = installment_minor(outcome.limit_minor, outcome.nominal_rate, outcome.term_months)
     assert due + 50_000 <= 800_000 * Decimal("0.4")
     assert outcome.strategy_id == strategy.version_id
     assert outcome.model == "pd-gbdt@1"
@@ -73,7 +73,7 @@ def test_knock_out_declines_whatever_the_pd(strategy: Strategy) -> None:
     outcome = apply_strategy(0.001, GOOD | {"blacklisted": True}, strategy)
     assert outcome.decision is Decision.DECLINE
     assert outcome.reason_codes == ("KO-BLACKLIST",)
-    assert outcome.limit_minor == 0 and outcome.apr is None
+    assert outcome.limit_minor == 0 and outcome.nominal_rate is None
 
 
 def test_pd_cutoffs(strategy: Strategy) -> None:
@@ -128,8 +128,8 @@ def test_batch_equals_row_by_row(rows: list[tuple[dict[str, Any], float]]) -> No
         got = batch.row(i, named=True)
         assert got["decision"] == outcome.decision.value
         assert got["limit_minor"] == outcome.limit_minor
-        expected_apr = None if outcome.apr is None else outcome.price.apr_units
-        assert got["apr_units"] == expected_apr
+        expected_rate = None if outcome.nominal_rate is None else outcome.price.rate_ppb
+        assert got["rate_ppb"] == expected_rate
         assert tuple(got["reason_codes"]) == outcome.reason_codes
 
 
@@ -157,8 +157,8 @@ def test_experiment_batch_equals_row_by_row(strategy: Strategy, shadow: bool) ->
         assert got["arm"] == result.assignment.arm.value
         assert got["decision"] == result.outcome.decision.value
         assert got["limit_minor"] == result.outcome.limit_minor
-        expected = None if result.outcome.apr is None else result.outcome.price.apr_units
-        assert got["apr_units"] == expected
+        expected = None if result.outcome.nominal_rate is None else result.outcome.price.rate_ppb
+        assert got["rate_ppb"] == expected
         if shadow:
             shadow_decision = None if result.shadow is None else result.shadow.decision.value
             assert got["shadow_decision"] == shadow_decision
@@ -172,7 +172,7 @@ def test_empty_batch(strategy: Strategy) -> None:
         "customer_id",
         "decision",
         "limit_minor",
-        "apr_units",
+        "rate_ppb",
         "term_months",
         "rules_fired",
         "reason_codes",

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from puhui.errors import ValidationError
+from puhui.rate import Rate
 from puhui.risk.pricing import PricingParams, price, price_batch
 from puhui.risk.units import RATE_SCALE
 
@@ -23,48 +24,50 @@ def test_worked_example_by_hand() -> None:
     # cost of funds 3%, EL 0.03 x 0.85 = 2.55%, operating 2000 fen x 24 / (500000 x 11)
     # = 0.8727272%, capital 0.105 x 0.12 = 1.26%, margin 2% -> 9.6827272% -> up to 9.69%.
     quote = price(0.03, 10)
-    assert quote.expected_loss == Decimal("0.0255")
-    assert quote.operating_cost == Decimal("0.008727272")
-    assert quote.capital_charge == Decimal("0.0126")
-    assert quote.apr == Decimal("0.0969")
+    assert quote.expected_loss == Rate.of("0.0255")
+    assert quote.operating_cost == Rate.of("0.008727272")
+    assert quote.capital_charge == Rate.of("0.0126")
+    assert quote.nominal_rate == Rate.of("0.0969")
     assert not quote.capped and not quote.floored
 
 
 @given(pds, pds, terms)
 def test_apr_is_non_decreasing_in_pd(a: float, b: float, term: int) -> None:
     low, high = sorted((a, b))
-    assert price(low, term).apr <= price(high, term).apr
+    assert price(low, term).nominal_rate <= price(high, term).nominal_rate
 
 
 @given(pds, terms, principals)
 def test_components_add_up_and_bounds_hold(pd: float, term: int, principal: int) -> None:
-    params = PricingParams(apr_floor=Decimal("0.08"), apr_cap=Decimal("0.24"))
+    params = PricingParams(rate_floor=Decimal("0.08"), rate_cap=Decimal("0.24"))
     quote = price(pd, term, params, principal_minor=principal)
-    assert sum(quote.components().values(), Decimal(0)) == quote.apr
-    assert Decimal("0.08") <= quote.apr <= Decimal("0.24")
-    assert quote.capped == (quote.clip < 0)
-    assert quote.floored == (quote.clip > 0)
+    assert sum((c.fraction for c in quote.components().values()), Decimal(0)) == (
+        quote.nominal_rate.fraction
+    )
+    assert Rate.of("0.08") <= quote.nominal_rate <= Rate.of("0.24")
+    assert quote.capped == (quote.clip.fraction < 0)
+    assert quote.floored == (quote.clip.fraction > 0)
 
 
 def test_high_pd_is_capped_and_low_cost_is_floored() -> None:
-    assert price(0.5, 12).apr == Decimal("0.24")
+    assert price(0.5, 12).nominal_rate == Rate.of("0.24")
     assert price(0.5, 12).capped
     cheap = PricingParams(
         cost_of_funds=Decimal(0),
         operating_cost_per_loan=Decimal(0),
         capital_ratio=Decimal(0),
         target_margin=Decimal(0),
-        apr_floor=Decimal("0.05"),
+        rate_floor=Decimal("0.05"),
     )
     quote = price(0.0, 12, cheap)
-    assert quote.apr == Decimal("0.05")
+    assert quote.nominal_rate == Rate.of("0.05")
     assert quote.floored
 
 
 def test_pd_over_the_loan_term_is_annualised() -> None:
     # PD 3% over a 6-month loan loses 2.55% of principal in half a year: 5.1% a year.
     quote = price(0.03, 6, PricingParams(pd_horizon_months=None))
-    assert quote.expected_loss == Decimal("0.051")
+    assert quote.expected_loss == Rate.of("0.051")
 
 
 @settings(max_examples=50)
@@ -84,8 +87,8 @@ def test_batch_equals_row_by_row(rows: list[tuple[float, int, int]], horizon: in
 
 def test_batch_broadcasts_scalar_term() -> None:
     batch = price_batch([0.01, 0.2], 10)
-    assert batch.apr.tolist() == [price(0.01, 10).apr_units, price(0.2, 10).apr_units]
-    assert batch.apr[1] == RATE_SCALE * 24 // 100
+    assert batch.rate_ppb.tolist() == [price(0.01, 10).rate_ppb, price(0.2, 10).rate_ppb]
+    assert batch.rate_ppb[1] == RATE_SCALE * 24 // 100
 
 
 @pytest.mark.parametrize(
@@ -105,14 +108,16 @@ def test_bad_batch_input_is_refused() -> None:
 
 
 def test_params_reject_floor_above_cap_and_sub_nano_rates() -> None:
-    with pytest.raises(ValueError, match="apr_floor"):
-        PricingParams(apr_floor=Decimal("0.3"), apr_cap=Decimal("0.24"))
+    with pytest.raises(ValueError, match="rate_floor"):
+        PricingParams(rate_floor=Decimal("0.3"), rate_cap=Decimal("0.24"))
     with pytest.raises(ValueError, match="cost_of_funds"):
         PricingParams(cost_of_funds=Decimal("0.0000000001"))
 
 
 def test_model_copy_recomputes_the_units() -> None:
     dearer = PricingParams().model_copy(update={"target_margin": Decimal("0.03")})
-    assert price(0.03, 10, dearer).apr == price(0.03, 10).apr + Decimal("0.01")
-    with pytest.raises(ValueError, match="apr_floor"):
-        PricingParams().model_copy(update={"apr_floor": Decimal("0.5")})
+    assert price(0.03, 10, dearer).nominal_rate.fraction == (
+        price(0.03, 10).nominal_rate.fraction + Decimal("0.01")
+    )
+    with pytest.raises(ValueError, match="rate_floor"):
+        PricingParams().model_copy(update={"rate_floor": Decimal("0.5")})

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from puhui.rate import Rate
 from puhui.risk.strategy import (
     DEFAULT_STRATEGY_PATH,
     Arm,
@@ -36,7 +37,7 @@ def test_default_strategy_loads() -> None:
     strategy = load_strategy()
     assert strategy.name == "puhui-default"
     assert strategy.model.name == "pd-gbdt"
-    assert strategy.pricing.apr_cap == Decimal("0.24")
+    assert strategy.pricing.rate_cap == Rate.of("0.24")
     assert strategy.limits.term_months == 12
     assert [r.code for r in strategy.policy.rules][:2] == ["KO-AGE", "KO-BLACKLIST"]
     assert strategy.version_id == f"sha256:{strategy.fingerprint[:16]}"
@@ -45,7 +46,7 @@ def test_default_strategy_loads() -> None:
 
 def test_fingerprint_ignores_comments_layout_and_number_spelling(tmp_path: Path) -> None:
     reference = load_strategy().fingerprint
-    respelled = DEFAULT_TEXT.replace("apr_cap = 0.24 ", "apr_cap = 0.2400").replace(
+    respelled = DEFAULT_TEXT.replace("rate_cap = 0.24 ", "rate_cap = 0.2400").replace(
         "# marginal funding rate", "# what funding costs"
     )
     assert respelled != DEFAULT_TEXT
@@ -62,7 +63,7 @@ def test_fingerprint_changes_with_content(tmp_path: Path) -> None:
 
 def test_fingerprint_covers_defaults(tmp_path: Path) -> None:
     # Leaving a parameter out of the file means its default, which is part of the content.
-    without = DEFAULT_TEXT.replace("apr_step = 0.0001", "")
+    without = DEFAULT_TEXT.replace("rate_step = 0.0001", "")
     assert load_strategy(_write(tmp_path, without)).fingerprint == load_strategy().fingerprint
 
 
@@ -80,7 +81,7 @@ def test_fingerprint_is_sha256_of_canonical_json() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("apr_cap = 0.24 ", "apr_cap = 0.05 ", "pricing"),
+        ("rate_cap = 0.24 ", "rate_cap = 0.05 ", "pricing"),
         ("lgd = 0.85", "lgd = 0.85\nlgdd = 1", "pricing.lgdd"),
         ("approve_max_pd = 0.08", "approve_max_pd = 0.5", "cutoffs"),
         (

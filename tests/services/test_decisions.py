@@ -84,7 +84,7 @@ def test_decisions_are_logged_with_their_effect(
         assert entry.model_version == service.decider.model.version
         assert len(entry.reasons) <= 4
         if entry.outcome == "approve":
-            assert entry.line_id is not None and entry.limit_minor > 0 and entry.apr
+            assert entry.line_id is not None and entry.limit_minor > 0 and entry.nominal_rate
         elif entry.outcome == "refer":  # a proposed limit for the reviewer, no line yet
             assert entry.line_id is None and entry.reasons
         else:

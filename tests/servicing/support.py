@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from puhui.lending.products import Product, default_product, parse_product
+from puhui.rate import Rate
 from puhui.servicing.service import LendingService
+
+EIGHTEEN_PCT = Rate.from_percent(18)
 
 POSTGRES_URL = os.environ.get("PUHUI_TEST_POSTGRES_URL", "")
 START = date(2026, 1, 5)
@@ -23,7 +26,7 @@ def weekly_product(write_off_dpd: int = 12, version: int = 1) -> Product:
     data["id"] = "weekly-test"
     data["version"] = version
     data["terms"] = {"installments": [2, 3, 4], "frequency": "weeks", "every": 1}
-    data["overdue"] = {"penalty_annual_rate": "27", "grace_days": 2}
+    data["overdue"] = {"penalty_rate": "27%", "grace_days": 2}
     data["delinquency"] = {
         "buckets": [
             {"name": "M1", "from": 1, "to": 5},
@@ -66,7 +69,7 @@ def setup_book(service: LendingService, limit: str = "100000", lines: int = 1) -
     service.start(START)
     service.fund("CNY", "10000000", "seed")
     for k in range(lines):
-        service.create_line(f"L{k}", f"C{k}", limit, "18", date(2030, 1, 1), "weekly-test")
+        service.create_line(f"L{k}", f"C{k}", limit, EIGHTEEN_PCT, date(2030, 1, 1), "weekly-test")
 
 
 def advance(service: LendingService, days: int) -> None:

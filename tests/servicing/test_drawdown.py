@@ -62,7 +62,7 @@ def test_each_request_gets_its_own_outcome(tmp_path: Path, requests: list[Drawdo
                 assert isinstance(outcome, DrawdownResult), (request, outcome)
                 assert outcome.created == expected.created
                 assert outcome.loan.principal == expected.loan.principal
-                assert outcome.loan.apr_nominal == expected.loan.apr_nominal
+                assert outcome.loan.apr_nominal_pct == expected.loan.apr_nominal_pct
         for line_id in ("L0", "L1"):
             assert _outstanding(together, line_id) == _outstanding(alone, line_id)
             assert _outstanding(together, line_id) <= LIMIT * 100

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from puhui.errors import ConflictError, NotFoundError, PuhuiError, ValidationError
 from puhui.lending.products import default_product, parse_product
 from puhui.lending.schedule import generate_schedule
+from puhui.rate import Rate
 from puhui.servicing.loans import LoanStatus
 from puhui.servicing.service import LendingService
 from tests.servicing.support import (
@@ -28,6 +29,7 @@ from tests.servicing.support import (
     weekly_product,
 )
 
+EIGHTEEN_PCT = Rate.from_percent(18)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 PROPERTY = settings(
     deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True
@@ -94,7 +96,7 @@ def test_monthly_default_product_billed_interest_equals_the_schedule(
 ) -> None:
     """Daily exact accrual, rounded per period, gives the schedule's interest to the cent."""
     service.register_product()
-    service.create_line("M", "CM", "50000", "18", date(2030, 1, 1), "puhui-revolving-micro")
+    service.create_line("M", "CM", "50000", EIGHTEEN_PCT, date(2030, 1, 1), "puhui-revolving-micro")
     loan = service.drawdown("m1", "M", "5000", 5).loan
     schedule = generate_schedule(default_product().terms_for("5000", 5, START))
     first, second = schedule.installments[:2]
@@ -229,7 +231,7 @@ def test_product_versions_are_immutable(service: LendingService) -> None:
     with pytest.raises(ConflictError):
         service.register_product(weekly_product(write_off_dpd=30))
     service.register_product(weekly_product(write_off_dpd=30, version=2))
-    service.create_line("V2", "C9", "1000", "18", date(2030, 1, 1), "weekly-test")
+    service.create_line("V2", "C9", "1000", EIGHTEEN_PCT, date(2030, 1, 1), "weekly-test")
     assert service.line("V2").product_version == 2
     loan = service.drawdown("v2", "V2", "900", 2).loan
     assert (loan.product_version, loan.write_off_dpd) == (2, 30)
@@ -417,7 +419,7 @@ def test_product_variants_close_when_the_schedule_is_paid(
     for key, value in changes.items():
         data[key] = {**data[key], **value}
     service.register_product(parse_product(data))
-    service.create_line("V", "CV", "100000", "18", date(2030, 1, 1), "variant")
+    service.create_line("V", "CV", "100000", EIGHTEEN_PCT, date(2030, 1, 1), "variant")
     loan = service.drawdown("v1", "V", "12345.67", 4).loan
     for k, row in enumerate(service.installments(loan.id)):
         advance(service, row["due_day"] - service.business_date().toordinal())

@@ -18,6 +18,7 @@ from puhui.db import Database
 from puhui.governance.registry import register_model, register_strategy
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
+from puhui.rate import Rate
 from puhui.risk import TrainConfig, save_model, train_model
 from puhui.risk.card import model_card
 from puhui.risk.decide import Decider, DecisionResult, bind_model
@@ -62,11 +63,9 @@ def seed_bank(url: str, workdir: Path, applications: int = 40) -> Bank:
 
     def grant(db: Database, result: DecisionResult, decision_id: str) -> str:
         line_id = f"L-{result.customer_id}"
-        percent = (result.apr or Decimal("0.18")) * 100  # lending rates are in percent
+        rate = result.nominal_rate or Rate.of("0.18")
         limit = Decimal(result.limit_minor) / 100
-        lines.create_line(
-            db, line_id, result.customer_id, limit, percent, date(2027, 12, 31), PRODUCT
-        )
+        lines.create_line(db, line_id, result.customer_id, limit, rate, date(2027, 12, 31), PRODUCT)
         return line_id
 
     decisions = DecisionService(

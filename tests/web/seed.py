@@ -73,7 +73,7 @@ def seed_decisions(
             pd=pd,
             score=600 - i,
             limit_minor=outcome.limit_minor,
-            apr=str(outcome.apr) if outcome.apr is not None else None,
+            nominal_rate=None if outcome.nominal_rate is None else outcome.nominal_rate.text(),
             currency="CNY",
             rules_fired=list(outcome.rules_fired),
             reasons=reasons,

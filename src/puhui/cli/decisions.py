@@ -70,13 +70,13 @@ def decide(
     else:
         print_table(
             "Decisions / 授信决策",
-            ["customer", "outcome", "limit", "APR", "reasons"],
+            ["customer", "outcome", "limit", "nominal rate", "reasons"],
             [
                 [
                     r.get("customer_id", f"#{r.get('index')}"),
                     r.get("outcome", r.get("error", {}).get("detail")),
                     r.get("limit_minor", ""),
-                    r.get("apr") or "",
+                    r.get("nominal_rate") or "",
                     "; ".join(x.get("text_en") or x.get("code", "") for x in r.get("reasons", [])),
                 ]
                 for r in results

@@ -23,7 +23,6 @@ from puhui.lending.apr import (
     UnitPeriod,
     irr_apr,
     parse_unit_period,
-    percent,
     reg_z_apr,
     schedule_apr,
 )
@@ -32,10 +31,7 @@ from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import LoanTerms
 from puhui.money import Rounding, to_decimal_amount
 from puhui.output import console, print_json, print_table
-
-
-def _pct(value: Decimal, places: int = 4) -> str:
-    return percent(value, places)
+from puhui.rate import Rate
 
 
 def schedule(
@@ -88,7 +84,7 @@ def schedule(
         raise ValidationError("annual_rate is required without --product", field="annual_rate")
     terms = LoanTerms(
         principal=to_decimal_amount(principal, "principal"),
-        annual_rate=to_decimal_amount(annual_rate, "annual_rate"),
+        nominal_rate=Rate.from_percent(to_decimal_amount(annual_rate, "annual_rate")),
         installments=installments,
         disbursed=disbursed_on,
         every=every,
@@ -136,8 +132,8 @@ def _print_schedule(result: Schedule, json_output: bool) -> None:
                 "total_principal": f(result.total_principal),
                 "total_interest": f(result.total_interest),
                 "total_fee": f(result.total_fee),
-                "apr": _pct(apr.nominal_pct),
-                "apr_effective": _pct(apr.effective_pct),
+                "apr": apr.nominal.percent_text(),
+                "apr_effective": apr.effective.percent_text(),
             }
         )
         return
@@ -159,8 +155,8 @@ def _print_schedule(result: Schedule, json_output: bool) -> None:
     table.add_row(*totals, f(result.total), "", style="bold")
     console.print(table)
     console.print(
-        f"APR 年化利率 (IRR): nominal 名义 {_pct(apr.nominal_pct, 2)}% · "
-        f"effective 实际 {_pct(apr.effective_pct, 2)}%"
+        f"APR 年化利率 (IRR): nominal 名义 {apr.nominal.format()} · "
+        f"effective 实际 {apr.effective.format()}"
     )
 
 
@@ -220,13 +216,13 @@ def apr(
     out: dict[str, Any] = {
         "method": result.method,
         "unit_period": str(result.unit_period),
-        "periodic_rate": _pct(result.periodic_rate * 100, 8),
-        "apr_pct": _pct(result.nominal_pct),
+        "periodic_rate": result.periodic.percent_text(8),
+        "apr_pct": result.nominal.percent_text(),
     }
     if method == "irr":
-        out["nominal_apr_pct"] = _pct(result.nominal_pct)
+        out["nominal_apr_pct"] = result.nominal.percent_text()
         out["nominal_label"] = "periodic IRR x periods per year (PBOC 2021 No.3 annualized rate)"
-        out["effective_apr_pct"] = _pct(result.effective_pct)
+        out["effective_apr_pct"] = result.effective.percent_text()
         out["effective_label"] = "(1 + periodic IRR)^(periods per year) - 1"
     if json_output:
         print_json(out)

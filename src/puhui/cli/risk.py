@@ -58,7 +58,10 @@ def strategy_show(
             ["model 模型", f"{strategy.model.name}@{strategy.model.version} {strategy.model.path}"],
             ["approve if PD ≤ 通过", str(cut.approve_max_pd)],
             ["refer if PD ≤ 人工复核", str(cut.refer_max_pd)],
-            ["APR floor–cap 利率区间", f"{strategy.pricing.apr_floor}–{strategy.pricing.apr_cap}"],
+            [
+                "rate floor–cap 利率区间",
+                f"{strategy.pricing.rate_floor.format()}–{strategy.pricing.rate_cap.format()}",
+            ],
             ["limit 额度 (yuan)", f"{strategy.limits.min_limit}–{strategy.limits.max_limit}"],
             ["rules 规则", ", ".join(strategy.policy.codes)],
         ],
@@ -182,7 +185,7 @@ def price_command(
     ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Risk-based APR with its components (风险定价：年化利率及构成)."""
+    """Risk-based nominal annual rate with its components (风险定价：名义年利率及构成)."""
     from puhui.money import Money
     from puhui.risk.pricing import price
     from puhui.risk.strategy import load_strategy
@@ -205,8 +208,8 @@ def price_command(
         "rounding": "取整 rounding",
         "clip": "上下限调整 floor/cap",
     }
-    rows = [[labels[k], f"{v * 100:.4f}%"] for k, v in quote.components().items()]
-    rows.append(["年化利率 APR", f"{quote.apr * 100:.2f}%"])
+    rows = [[labels[k], v.format(places=4)] for k, v in quote.components().items()]
+    rows.append(["名义年利率 nominal rate", quote.nominal_rate.format()])
     print_table(
         f"PD {pd_value}, {term} months — 风险定价 pricing", ["component 构成", "rate"], rows
     )

@@ -15,6 +15,7 @@ from rich.progress import Progress
 from puhui.cli.common import JSON, parse_date, show
 from puhui.lending.products import load_product
 from puhui.output import print_json, print_table
+from puhui.rate import Rate
 from puhui.servicing.cob import STEPS
 from puhui.servicing.service import LendingService
 from puhui.settings import get_settings
@@ -88,7 +89,7 @@ def line_create(
     line_id: str = typer.Option(..., "--id"),
     customer: str = typer.Option(...),
     limit: str = typer.Option(...),
-    rate: str = typer.Option(..., help="Annual interest rate, percent."),
+    rate: str = typer.Option(..., help="Nominal annual interest rate, percent (18 = 18%)."),
     expires: str = typer.Option(..., help="YYYY-MM-DD"),
     product: str = typer.Option("puhui-revolving-micro"),
     json_output: bool = JSON,
@@ -96,7 +97,12 @@ def line_create(
     """Grant a credit line 授信."""
     with _service() as s:
         line = s.create_line(
-            line_id, customer, limit, rate, parse_date(expires, "expires") or date.min, product
+            line_id,
+            customer,
+            limit,
+            Rate.from_percent(rate, "rate"),
+            parse_date(expires, "expires") or date.min,
+            product,
         )
     show("Credit line / 授信", line.to_dict(), json_output)
 

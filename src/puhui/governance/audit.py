@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS decision_audit (
     pd DOUBLE PRECISION NOT NULL,
     score INTEGER NOT NULL,
     limit_minor BIGINT NOT NULL,
-    apr TEXT,
+    nominal_rate TEXT,
     currency TEXT NOT NULL,
     rules_fired_json TEXT NOT NULL,
     reasons_json TEXT NOT NULL,
@@ -116,7 +116,7 @@ class AuditEntry:
     pd: float
     score: int
     limit_minor: int
-    apr: str | None
+    nominal_rate: str | None
     currency: str
     rules_fired: list[str]
     reasons: list[dict[str, Any]]
@@ -139,7 +139,7 @@ class AuditEntry:
             "pd": self.pd,
             "score": self.score,
             "limit_minor": self.limit_minor,
-            "apr": self.apr,
+            "nominal_rate": self.nominal_rate,
             "currency": self.currency,
             "rules_fired": list(self.rules_fired),
             "reasons": list(self.reasons),
@@ -151,8 +151,8 @@ class AuditEntry:
 
 _COLUMNS = (
     "decision_id, application_id, customer_id, decided_at, inputs_sha256, features_json, "
-    "strategy_version, model_version, arm, outcome, pd, score, limit_minor, apr, currency, "
-    "rules_fired_json, reasons_json, outputs_json, shadow_json, line_id"
+    "strategy_version, model_version, arm, outcome, pd, score, limit_minor, nominal_rate, "
+    "currency, rules_fired_json, reasons_json, outputs_json, shadow_json, line_id"
 )
 
 
@@ -175,7 +175,7 @@ def record(db: Database, entry: AuditEntry) -> None:
             entry.pd,
             entry.score,
             entry.limit_minor,
-            entry.apr,
+            entry.nominal_rate,
             entry.currency,
             stored_json(entry.rules_fired),
             stored_json(entry.reasons),
@@ -201,7 +201,7 @@ def _entry(row: Any) -> AuditEntry:
         pd=float(row[10]),
         score=int(row[11]),
         limit_minor=int(row[12]),
-        apr=row[13],
+        nominal_rate=row[13],
         currency=row[14],
         rules_fired=json.loads(row[15]),
         reasons=json.loads(row[16]),

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from puhui.errors import ValidationError
 from puhui.lending.dates import add_months
 from puhui.lending.terms import Frequency
+from puhui.rate import Rate
 
 if TYPE_CHECKING:
     from puhui.lending.schedule import Schedule
@@ -91,14 +92,15 @@ def parse_unit_period(text: str) -> UnitPeriod:
 
 @dataclass(frozen=True, slots=True)
 class AprResult:
-    """APR figures in percent. `nominal` = periodic rate x periods per year; `effective`
-    = (1 + periodic)^(periods per year) - 1. Regulation Z's APR is the nominal figure."""
+    """The disclosed APR: `periodic` = the rate per unit period (the IRR), `nominal` = periodic
+    x periods per year, `effective` = (1 + periodic)^(periods per year) - 1. Regulation Z's
+    APR and PBOC's annualized rate are the nominal figure."""
 
     method: str
     unit_period: UnitPeriod
-    periodic_rate: Decimal
-    nominal_pct: Decimal
-    effective_pct: Decimal
+    periodic: Rate
+    nominal: Rate
+    effective: Rate
 
 
 def _interval(start: date, end: date, unit: UnitPeriod) -> tuple[int, Decimal]:
@@ -294,9 +296,10 @@ def _classify(a: date, b: date) -> UnitPeriod:
 
 def _result(method: str, unit: UnitPeriod, i: Decimal) -> AprResult:
     per_year = unit.per_year
-    nominal = _CTX.multiply(i, per_year) * 100
-    effective = (_CTX.power(_ONE + i, per_year) - 1) * 100
-    return AprResult(method, unit, i, nominal, effective)
+    # Both figures at Decimal's default 28 digits, as they have always been stored.
+    nominal = +_CTX.multiply(i, per_year)
+    effective = _CTX.power(_ONE + i, per_year) - 1
+    return AprResult(method, unit, Rate(i), Rate(nominal), Rate(effective))
 
 
 def reg_z_apr(flows: Sequence[Flow], unit: UnitPeriod | None = None) -> AprResult:
@@ -507,14 +510,6 @@ def _irr_equations(
         return sum((-t * _CTX.divide(a, _CTX.power(1 + i, t + 1)) for a, t in terms), Decimal(0))
 
     return f, df
-
-
-def percent(value: Decimal, places: int = 4) -> str:
-    """A percentage as text with `places` decimals, however large: a one-day loan with a fee
-    compounds to an effective rate of hundreds of digits, more than Decimal's default
-    28-digit context can round (it would raise InvalidOperation)."""
-    digits = max(value.adjusted(), 0) + places + 2
-    return str(value.quantize(Decimal(1).scaleb(-places), context=decimal.Context(prec=digits)))
 
 
 def schedule_flows(

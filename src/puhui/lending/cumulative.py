@@ -50,7 +50,7 @@ class _Cumulative:
         self.fixed_principal: Decimal | None = None
         self.per_year = Decimal(self.periods_in_year())
         # The daily (or per-unit) rate, rounded as Fineract rounds it, is the same every period.
-        self.unit_rate = self.a.div(self.a.div(terms.annual_rate, self.per_year), _HUNDRED)
+        self.unit_rate = self.a.div(self.a.div(terms.nominal_rate.percent, self.per_year), _HUNDRED)
 
     # -- rates ---------------------------------------------------------------------------
     def periods_in_year(self) -> int:
@@ -95,7 +95,9 @@ class _Cumulative:
             term = Decimal((dates[-1] - t.disbursed).days)
         else:
             term = Decimal(self.n * t.every)
-        rate = a.div(a.div(t.annual_rate, Decimal(self.periods_in_year())), _HUNDRED) * term
+        rate = (
+            a.div(a.div(t.nominal_rate.percent, Decimal(self.periods_in_year())), _HUNDRED) * term
+        )
         return a.money_times(self.principal, rate)
 
     def flat_principal(self, k: int, interest: Decimal) -> Decimal:
@@ -205,7 +207,7 @@ class _Cumulative:
         """Fineract refuses this too ("EMI amount must be greater than ...")."""
         return ValidationError(
             f"installment {emi} does not cover interest {interest} in period {k}",
-            field="installment_multiple" if self.t.installment_multiple else "annual_rate",
+            field="installment_multiple" if self.t.installment_multiple else "nominal_rate",
         )
 
     def declining_interest(

@@ -1,6 +1,6 @@
 """Interest on an outstanding balance for a number of days: the accrual helper for COB.
 
-`daily_interest` is simple interest `principal x rate/100 x days / days-in-year`, computed
+`daily_interest` is simple interest `principal x rate x days / days-in-year`, computed
 exactly and rounded once. With `DaysInYear.ACTUAL` and dates, each day counts against the
 length of its own calendar year (366 in leap years). `accrual_exact` returns the unrounded
 amount in minor units so a daily accrual job can carry the fraction forward instead of
@@ -17,35 +17,36 @@ from decimal import Decimal
 from puhui.errors import ValidationError
 from puhui.lending.terms import DaysInYear
 from puhui.money import Rounding
+from puhui.rate import Rate
 
 _CTX = decimal.Context(prec=40)
 
 
-def _checked(principal: int, annual_rate: Decimal) -> None:
+def _checked(principal: int, rate: Rate) -> None:
     if isinstance(principal, bool) or not isinstance(principal, int) or principal < 0:
         raise ValidationError("principal must be non-negative minor units", field="principal")
-    if not isinstance(annual_rate, Decimal) or annual_rate < 0:
-        raise ValidationError("annual_rate must be a non-negative Decimal", field="annual_rate")
+    if not isinstance(rate, Rate) or rate.fraction < 0:
+        raise ValidationError("rate must be a non-negative Rate", field="rate")
 
 
 def accrual_exact(
     principal: int,
-    annual_rate: Decimal,
+    rate: Rate,
     days: int,
     days_in_year: DaysInYear | int = DaysInYear.D365,
     start: date | None = None,
 ) -> Decimal:
     """Unrounded interest in minor units on `principal` minor units for `days` days."""
-    _checked(principal, annual_rate)
+    _checked(principal, rate)
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise ValidationError("days must be a non-negative integer", field="days")
-    rate = _CTX.divide(annual_rate, Decimal(100))
+    fraction = rate.fraction
     if isinstance(days_in_year, int):
         if days_in_year <= 0:
             raise ValidationError("days_in_year must be positive", field="days_in_year")
-        return _CTX.divide(_CTX.multiply(Decimal(principal) * rate, days), days_in_year)
+        return _CTX.divide(_CTX.multiply(Decimal(principal) * fraction, days), days_in_year)
     if days_in_year is not DaysInYear.ACTUAL or start is None:
-        return _CTX.divide(_CTX.multiply(Decimal(principal) * rate, days), days_in_year.days())
+        return _CTX.divide(_CTX.multiply(Decimal(principal) * fraction, days), days_in_year.days())
     total = Decimal(0)
     day = start.toordinal()
     end = day + days
@@ -53,7 +54,7 @@ def accrual_exact(
         year = date.fromordinal(day).year
         year_end = date(year + 1, 1, 1).toordinal()
         span = min(end, year_end) - day
-        total += _CTX.divide(Decimal(principal) * rate * span, DaysInYear.ACTUAL.days(year))
+        total += _CTX.divide(Decimal(principal) * fraction * span, DaysInYear.ACTUAL.days(year))
         day += span
     return total
 
@@ -76,12 +77,12 @@ def spread_daily(amount: int, days: int, rounding: Rounding = Rounding.HALF_EVEN
 
 def daily_interest(
     principal: int,
-    annual_rate: Decimal,
+    rate: Rate,
     days: int,
     days_in_year: DaysInYear | int = DaysInYear.D365,
     start: date | None = None,
     rounding: Rounding = Rounding.HALF_EVEN,
 ) -> int:
     """Interest in minor units, rounded once (`start` is needed only for ACTUAL years)."""
-    exact = accrual_exact(principal, annual_rate, days, days_in_year, start)
+    exact = accrual_exact(principal, rate, days, days_in_year, start)
     return int(exact.quantize(Decimal(1), rounding=rounding.decimal_mode))

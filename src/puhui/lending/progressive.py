@@ -40,7 +40,7 @@ def periodic_rate(terms: LoanTerms, start: date, end: date, a: Arith) -> Decimal
     actual days over the year's days; days-in-month 30 uses 30 (7, 1) x the period's length in
     units (`period_ratio`, = every for a regular period) over the year.
     """
-    rate = a.div(terms.annual_rate, Decimal(100))
+    rate = a.div(terms.nominal_rate.percent, Decimal(100))
     every = Decimal(terms.every)
     actual = Decimal((end - start).days)
     value: Decimal | None = None
@@ -171,7 +171,7 @@ def progressive_installments(terms: LoanTerms) -> list[Installment]:
     rows: list[Installment] = []
     for k, (principal, interest) in enumerate(parts, start=1):
         if principal < 0:
-            field = "first_due" if k == 1 and terms.first_due is not None else "annual_rate"
+            field = "first_due" if k == 1 and terms.first_due is not None else "nominal_rate"
             raise ValidationError(
                 f"installment {emi} does not cover interest {interest} in period {k}", field=field
             )

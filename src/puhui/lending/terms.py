@@ -15,6 +15,7 @@ from typing import Self
 
 from puhui.errors import ValidationError
 from puhui.money import Rounding, exponent, to_decimal_amount
+from puhui.rate import Rate
 
 
 class _Choice(enum.StrEnum):
@@ -77,6 +78,9 @@ class DaysInMonth(_Choice):
     D30 = "30"
 
 
+#: The highest nominal rate a schedule accepts (1000% a year): above it, input is a typo.
+MAX_RATE = Decimal(10)
+
 #: More installments than this is a data error (1200 = 100 years monthly), not a loan.
 MAX_INSTALLMENTS = 1200
 
@@ -89,7 +93,8 @@ def _positive_int(value: int, name: str, minimum: int = 1) -> int:
 
 @dataclass(frozen=True, slots=True)
 class LoanTerms:
-    """Everything a schedule depends on. Amounts are major-unit Decimals, rates are percent.
+    """Everything a schedule depends on. Amounts are major-unit Decimals; the nominal annual
+    rate is a `Rate` (the contract rate the schedule charges, not the APR it discloses).
 
     `grace_principal`: first N periods carry no principal. `grace_interest`: first N periods
     carry no interest *payment* (the interest is deferred to the first period after).
@@ -99,7 +104,7 @@ class LoanTerms:
     """
 
     principal: Decimal
-    annual_rate: Decimal
+    nominal_rate: Rate
     installments: int
     disbursed: date
     every: int = 1
@@ -125,11 +130,10 @@ class LoanTerms:
         principal = to_decimal_amount(self.principal, "principal")
         if principal <= 0:
             raise ValidationError("principal must be positive", field="principal")
-        rate = to_decimal_amount(self.annual_rate, "annual_rate")
-        if rate < 0 or rate > 1000:
-            raise ValidationError(
-                "annual_rate must be between 0 and 1000 percent", field="annual_rate"
-            )
+        if not isinstance(self.nominal_rate, Rate):
+            raise ValidationError("nominal_rate must be a Rate", field="nominal_rate")
+        if not 0 <= self.nominal_rate.fraction <= MAX_RATE:
+            raise ValidationError("nominal_rate must be between 0% and 1000%", field="nominal_rate")
         _positive_int(self.installments, "installments")
         if self.installments > MAX_INSTALLMENTS:
             raise ValidationError(
@@ -160,7 +164,6 @@ class LoanTerms:
                 raise ValidationError(f"{name} must not be negative", field=name)
             object.__setattr__(self, name, fee)
         object.__setattr__(self, "principal", principal)
-        object.__setattr__(self, "annual_rate", rate)
         object.__setattr__(self, "digits", digits)
         object.__setattr__(self, "frequency", Frequency.parse(self.frequency, "frequency"))
         object.__setattr__(self, "engine", ScheduleEngine.parse(self.engine, "engine"))

@@ -19,6 +19,7 @@ from typing import Any
 
 from puhui.errors import ValidationError
 from puhui.fingerprint import fingerprint
+from puhui.rate import Rate
 from puhui.risk.model import RiskModel
 from puhui.risk.outcome import (
     ID_FIELD,
@@ -50,7 +51,7 @@ class DecisionResult:
     pd: float
     score: int
     limit_minor: int
-    apr: Decimal | None
+    nominal_rate: Rate | None
     term_months: int
     currency: str
     reasons: tuple[dict[str, Any], ...]
@@ -72,7 +73,7 @@ class DecisionResult:
             "pd": self.pd,
             "score": self.score,
             "limit_minor": self.limit_minor,
-            "apr": str(self.apr) if self.apr is not None else None,
+            "nominal_rate": None if self.nominal_rate is None else self.nominal_rate.text(),
             "term_months": self.term_months,
             "currency": self.currency,
             "reasons": [dict(r) for r in self.reasons],
@@ -90,7 +91,7 @@ def _outcome_summary(outcome: Outcome) -> dict[str, Any]:
     return {
         "outcome": outcome.decision.value,
         "limit_minor": outcome.limit_minor,
-        "apr": str(outcome.apr) if outcome.apr is not None else None,
+        "nominal_rate": None if outcome.nominal_rate is None else outcome.nominal_rate.text(),
         "strategy_version": outcome.strategy_id,
         "reason_codes": list(outcome.reason_codes),
     }
@@ -207,7 +208,7 @@ class Decider:
         for code in outcome.reason_codes:
             zh, en = reason_text(strategy, code)
             reasons.append({"code": code, "source": "policy", "text_zh": zh, "text_en": en})
-        if outcome.decision.value != "approve" or outcome.apr is not None:
+        if outcome.decision.value != "approve" or outcome.nominal_rate is not None:
             for reason in self.model.explain_encoded(matrix, MAX_REASONS)[0]:
                 reasons.append(
                     {
@@ -227,7 +228,7 @@ class Decider:
             pd=round(deciding_pd, 12),
             score=score,
             limit_minor=outcome.limit_minor,
-            apr=outcome.apr,
+            nominal_rate=outcome.nominal_rate,
             term_months=outcome.term_months,
             currency=self.currency,
             reasons=tuple(reasons[:MAX_REASONS]),

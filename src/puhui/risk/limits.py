@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from puhui.errors import ValidationError
 from puhui.money import exponent
+from puhui.rate import Rate
 from puhui.risk.units import (
     RATE_SCALE,
     RATIO_SCALE,
@@ -178,29 +179,31 @@ class LimitBatch:
     term_months: IntArray
 
 
-def annuity_factor_units(apr_units: int, term_months: int) -> int:
-    """(1 - (1 + r)^-n) / r with r = APR / 12, in 1e-6 units rounded down; n when r = 0."""
-    return _annuity_factor_units(int(apr_units), int(term_months))
+def annuity_factor_units(rate_ppb: int, term_months: int) -> int:
+    """(1 - (1 + r)^-n) / r with r = nominal rate / 12, in 1e-6 units rounded down; n when
+    r = 0."""
+    return _annuity_factor_units(int(rate_ppb), int(term_months))
 
 
 @lru_cache(maxsize=65_536)
-def _annuity_factor_units(apr_units: int, term_months: int) -> int:
-    if apr_units == 0:
+def _annuity_factor_units(rate_ppb: int, term_months: int) -> int:
+    if rate_ppb == 0:
         return term_months * FACTOR_SCALE
     with decimal.localcontext() as ctx:
         ctx.prec = 40
-        r = Decimal(apr_units) / (Decimal(RATE_SCALE) * 12)
+        r = Decimal(rate_ppb) / (Decimal(RATE_SCALE) * 12)
         factor = (1 - (1 + r) ** -term_months) / r
         return int((factor * FACTOR_SCALE).to_integral_value(rounding=decimal.ROUND_FLOOR))
 
 
-def installment_minor(principal_minor: int, apr: Decimal, term_months: int) -> int:
-    """The equal monthly installment for a principal, rounded UP to the minor unit (exact)."""
+def installment_minor(principal_minor: int, rate: Rate, term_months: int) -> int:
+    """The equal monthly installment for a principal at a nominal annual rate, rounded UP to
+    the minor unit (exact)."""
     if principal_minor == 0:
         return 0
     with decimal.localcontext() as ctx:
         ctx.prec = 50
-        r = apr / 12
+        r = rate.fraction / 12
         if r == 0:
             exact = Decimal(principal_minor) / term_months
         else:
@@ -209,29 +212,29 @@ def installment_minor(principal_minor: int, apr: Decimal, term_months: int) -> i
 
 
 @lru_cache(maxsize=65_536)
-def _installment(principal_minor: int, apr_units: int, term_months: int) -> int:
+def _installment(principal_minor: int, rate_ppb: int, term_months: int) -> int:
     """`installment_minor` keyed by integers, cached: limits repeat (multiples of 100 yuan)."""
-    return installment_minor(principal_minor, Decimal(apr_units) / RATE_SCALE, term_months)
+    return installment_minor(principal_minor, Rate.from_units(rate_ppb, RATE_SCALE), term_months)
 
 
 def limit(
     pd: float | Decimal,
-    apr: Decimal,
+    rate: Rate,
     monthly_income_minor: int,
     monthly_obligations_minor: int,
     params: LimitParams | None = None,
     term_months: int | None = None,
 ) -> LimitQuote:
-    """The credit limit of one customer at the priced `apr` (a Decimal fraction)."""
+    """The credit limit of one customer at the priced nominal annual `rate`."""
     params = params or DEFAULT_LIMITS
     u = params.units
     pd_u = probability_units(pd)
-    apr_u = _apr_units(apr)
+    rate_u = _rate_ppb(rate)
     term = _check_term(params.term_months if term_months is None else term_months)
     income = _check_amount(monthly_income_minor, "monthly_income")
     obligations = _check_amount(monthly_obligations_minor, "monthly_obligations")
     budget = max(0, min(income, MAX_INCOME_MINOR) * u.dsr // RATIO_SCALE - obligations)
-    factor = _annuity_factor_units(apr_u, term)
+    factor = _annuity_factor_units(rate_u, term)
     affordable = min(budget, 2 * u.max_limit) * factor // FACTOR_SCALE
     multiplier = u.band_multiplier[bisect.bisect_left(u.band_max_pd, pd_u)]
     amount = min(affordable, u.max_limit) * multiplier // RATIO_SCALE
@@ -244,26 +247,27 @@ def limit(
         affordable_minor=affordable,
         multiplier=units_to_decimal(multiplier, RATIO_SCALE),
         term_months=term,
-        installment_minor=_installment(amount, apr_u, term),
+        installment_minor=_installment(amount, rate_u, term),
     )
 
 
 def limit_batch(
     pd: npt.ArrayLike,
-    apr_units: npt.ArrayLike,
+    rate_ppb: npt.ArrayLike,
     monthly_income_minor: npt.ArrayLike,
     monthly_obligations_minor: npt.ArrayLike,
     params: LimitParams | None = None,
     term_months: npt.ArrayLike | None = None,
 ) -> LimitBatch:
-    """Vectorised `limit`: APRs as nano-unit int64 (from `price_batch`), amounts in minor units."""
+    """Vectorised `limit`: rates as int64 parts per billion (from `price_batch`), amounts in
+    minor units."""
     params = params or DEFAULT_LIMITS
     u = params.units
     pd_u = probability_units_batch(pd)
     n = pd_u.shape[0]
-    apr = np.broadcast_to(np.asarray(apr_units, dtype=np.int64), (n,))
-    if n and (apr.min() < 0 or apr.max() > RATE_SCALE):
-        raise ValidationError("apr must be between 0 and 1", field="apr")
+    rate = np.broadcast_to(np.asarray(rate_ppb, dtype=np.int64), (n,))
+    if n and (rate.min() < 0 or rate.max() > RATE_SCALE):
+        raise ValidationError("rate must be between 0% and 100%", field="rate")
     term = np.broadcast_to(
         np.asarray(params.term_months if term_months is None else term_months, dtype=np.int64),
         (n,),
@@ -279,7 +283,7 @@ def limit_batch(
     budget = np.maximum(
         0, np.minimum(income, MAX_INCOME_MINOR) * u.dsr // RATIO_SCALE - obligations
     )
-    factor = _factors_batch(apr, term)
+    factor = _factors_batch(rate, term)
     affordable = np.minimum(budget, 2 * u.max_limit) * factor // FACTOR_SCALE
     multipliers = np.asarray(u.band_multiplier, dtype=np.int64)
     bands = np.asarray(u.band_max_pd, dtype=np.int64)
@@ -296,11 +300,11 @@ def limit_batch(
     )
 
 
-def _factors_batch(apr: IntArray, term: IntArray) -> IntArray:
+def _factors_batch(rate: IntArray, term: IntArray) -> IntArray:
     """The annuity factor of each (APR, term), computing each distinct pair once."""
-    if apr.shape[0] == 0:
+    if rate.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
-    keys = apr * (MAX_TERM_MONTHS + 1) + term
+    keys = rate * (MAX_TERM_MONTHS + 1) + term
     distinct, inverse = dense_index(keys)
     values = np.fromiter(
         (
@@ -319,10 +323,10 @@ def _check_units(value: Decimal, scale: int, name: str) -> None:
         raise ValueError(f"{name} must be a whole number of 1/{scale} units")
 
 
-def _apr_units(apr: Decimal) -> int:
-    if not isinstance(apr, Decimal) or not 0 <= apr <= 1:
-        raise ValidationError("apr must be a Decimal between 0 and 1", field="apr")
-    return decimal_to_units(apr, RATE_SCALE, "apr")
+def _rate_ppb(rate: Rate) -> int:
+    if not isinstance(rate, Rate) or not 0 <= rate.fraction <= 1:
+        raise ValidationError("rate must be a Rate between 0% and 100%", field="rate")
+    return rate.per_unit(RATE_SCALE, "rate")
 
 
 def _check_term(term_months: int) -> int:

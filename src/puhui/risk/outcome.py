@@ -26,6 +26,7 @@ import numpy.typing as npt
 import polars as pl
 
 from puhui.errors import ValidationError
+from puhui.rate import Rate
 from puhui.risk.limits import LimitQuote, limit, limit_batch
 from puhui.risk.policy import Action, PolicyDecision, code_lists
 from puhui.risk.pricing import PriceQuote, price, price_batch
@@ -75,7 +76,7 @@ class Outcome:
 
     decision: Decision
     limit_minor: int
-    apr: Decimal | None
+    nominal_rate: Rate | None
     term_months: int
     rules_fired: tuple[str, ...]
     reason_codes: tuple[str, ...]
@@ -88,7 +89,7 @@ class Outcome:
         return {
             "decision": self.decision.value,
             "limit_minor": self.limit_minor,
-            "apr": self.apr,
+            "nominal_rate": None if self.nominal_rate is None else self.nominal_rate.text(),
             "term_months": self.term_months,
             "rules_fired": list(self.rules_fired),
             "reason_codes": list(self.reason_codes),
@@ -117,7 +118,7 @@ def apply_strategy(pd: float | Decimal, customer: Mapping[str, Any], strategy: S
     quote = price(pd, term, strategy.pricing)
     lim = limit(
         pd,
-        quote.apr,
+        quote.nominal_rate,
         _minor(customer, INCOME_FIELD),
         _minor(customer, OBLIGATIONS_FIELD),
         strategy.limits,
@@ -136,7 +137,7 @@ def apply_strategy(pd: float | Decimal, customer: Mapping[str, Any], strategy: S
     return Outcome(
         decision=decision,
         limit_minor=0 if decline else lim.limit_minor,
-        apr=None if decline else quote.apr,
+        nominal_rate=None if decline else quote.nominal_rate,
         term_months=term,
         rules_fired=policy.reason_codes,
         reason_codes=tuple(codes),
@@ -152,8 +153,9 @@ def apply_strategy_batch(
 ) -> pl.DataFrame:
     """Decide for every row of `customers` (PDs aligned by position); one row out per row in.
 
-    Columns: `customer_id` (when present), `decision`, `limit_minor`, `apr_units` (nano-units,
-    null when declined), `term_months`, `rules_fired`, `reason_codes`.
+    Columns: `customer_id` (when present), `decision`, `limit_minor`, `rate_ppb` (the nominal
+    annual rate in parts per billion, null when declined), `term_months`, `rules_fired`,
+    `reason_codes`.
     """
     pd_array = np.asarray(pd, dtype=np.float64)
     if pd_array.shape != (customers.height,):
@@ -173,7 +175,7 @@ def apply_strategy_batch(
     prices = price_batch(pd_array, term, strategy.pricing)
     limits = limit_batch(
         pd_array,
-        prices.apr,
+        prices.rate_ppb,
         yuan_to_minor_batch(customers[INCOME_FIELD].cast(pl.Float64).to_numpy()),
         yuan_to_minor_batch(customers[OBLIGATIONS_FIELD].cast(pl.Float64).to_numpy()),
         strategy.limits,
@@ -195,7 +197,7 @@ def apply_strategy_batch(
     columns |= {
         "decision": decision,
         "limit_minor": np.where(decline, 0, limits.limit_minor),
-        "apr_units": pl.Series(prices.apr).set(pl.Series(decline), None),
+        "rate_ppb": pl.Series(prices.rate_ppb).set(pl.Series(decline), None),
         "term_months": np.full(customers.height, term, dtype=np.int64),
         "rules_fired": code_lists(rule_mask, policy.codes),
         "reason_codes": code_lists(mask, (*policy.codes, PD_DECLINE, PD_REFER, LIMIT_BELOW_MIN)),
@@ -255,7 +257,7 @@ def apply_experiment_batch(
     if experiment.shadow:
         shadow = [
             _spread(challenger[c], rows, customers.height).alias(f"shadow_{c}")
-            for c in ("decision", "limit_minor", "apr_units", "reason_codes")
+            for c in ("decision", "limit_minor", "rate_ppb", "reason_codes")
         ]
         return champion.with_columns(pl.Series("bucket", bucket), pl.Series("arm", arm), *shadow)
     arm[rows] = Arm.CHALLENGER.value

@@ -1,13 +1,15 @@
-"""Risk-based pricing: the APR a customer pays is the cost of lending to them, plus a margin.
+"""Risk-based pricing: the nominal annual rate a customer pays is the cost of lending to them,
+plus a margin. (The APR disclosed at drawdown is computed from the loan's cash flows at this
+rate, by `puhui.lending.apr`; the two differ when fees are charged.)
 
-    APR = cost of funds
+    rate = cost of funds
         + expected loss        PD x LGD, annualised over the term
         + operating cost       cost per loan, annualised over the average outstanding balance
         + capital charge       capital ratio x cost of equity
         + target margin
     rounded UP to the quoting step (1 basis point), then clipped to [floor, cap].
 
-Every component is returned for disclosure, and they add up exactly to the APR (the rounding
+Every component is returned for disclosure, and they add up exactly to the rate (the rounding
 and the clip are components too). The cap defaults to 24%: the ceiling Chinese courts protected
 under the Supreme People's Court's 2015 private-lending provisions, and the line regulators hold
 licensed consumer lenders to; since 2020 private lending is capped at 4x the one-year LPR, so
@@ -16,15 +18,15 @@ the cap is a parameter.
 PD: the probability of default over `pd_horizon_months` (12 for a model trained on "bad within
 12 months"). It is scaled linearly to the loan's term (capped at 1), and the expected loss over
 the term is annualised by 12 / term. With `pd_horizon_months = None` the PD is taken to be over
-the loan's own term. Every component is non-decreasing in PD and so is the APR.
+the loan's own term. Every component is non-decreasing in PD and so is the rate.
 
 The operating cost is annualised over the average outstanding balance of an amortising loan,
 principal x (n + 1) / 2n over n months (straight-line approximation), so a small or short loan
 pays more per yuan. Pricing comes before the limit, so by default the principal is a reference
 drawdown (`reference_principal`); a caller that knows the amount passes it.
 
-Arithmetic is integer nano-units (see `puhui.risk.units`), so `price` (one customer) and
-`price_batch` (NumPy arrays) give identical results.
+Arithmetic is integer parts per billion (`Rate.per_unit(PPB)`, see `puhui.risk.units`), so
+`price` (one customer) and `price_batch` (NumPy arrays) give identical results.
 """
 
 from __future__ import annotations
@@ -33,22 +35,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from puhui.errors import ValidationError
 from puhui.money import exponent
+from puhui.rate import PPB, Rate
 from puhui.risk.units import (
-    RATE_SCALE,
     RATIO_SCALE,
     IntArray,
     decimal_to_units,
     probability_units,
     probability_units_batch,
-    units_to_decimal,
 )
 
 MAX_TERM_MONTHS = 600
@@ -69,51 +78,68 @@ class _PricingUnits:
     step: int
 
 
+def _as_rate(value: Any) -> Rate:
+    return value if isinstance(value, Rate) else Rate.of(value)
+
+
+#: A rate parameter written as a fraction (0.03) in strategy files, held as a `Rate`.
+FractionRate = Annotated[
+    Rate,
+    BeforeValidator(_as_rate),
+    PlainSerializer(lambda r: r.fraction, return_type=Decimal),
+]
+
+
 class PricingParams(BaseModel):
-    """Everything the price depends on besides the PD and the term. Rates are Decimal fractions."""
+    """Everything the price depends on besides the PD and the term. Rates are `Rate`s (written
+    as fractions in strategy files); `lgd` and `capital_ratio` are plain ratios."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cost_of_funds: Decimal = Decimal("0.03")
+    cost_of_funds: FractionRate = Rate.of("0.03")
     lgd: Decimal = Decimal("0.85")
     pd_horizon_months: int | None = 12
     operating_cost_per_loan: Decimal = Decimal("20")
     reference_principal: Decimal = Decimal("5000")
     capital_ratio: Decimal = Decimal("0.105")
-    cost_of_equity: Decimal = Decimal("0.12")
-    target_margin: Decimal = Decimal("0.02")
-    apr_floor: Decimal = Decimal("0.06")
-    apr_cap: Decimal = Decimal("0.24")
-    apr_step: Decimal = Decimal("0.0001")
+    cost_of_equity: FractionRate = Rate.of("0.12")
+    target_margin: FractionRate = Rate.of("0.02")
+    rate_floor: FractionRate = Rate.of("0.06")
+    rate_cap: FractionRate = Rate.of("0.24")
+    rate_step: FractionRate = Rate.of("0.0001")
     currency: str = "CNY"
 
     _units: _PricingUnits = PrivateAttr()
 
-    @field_validator(
-        "cost_of_funds",
-        "lgd",
-        "capital_ratio",
-        "cost_of_equity",
-        "target_margin",
-        "apr_floor",
-        "apr_cap",
-        "apr_step",
-    )
+    @field_validator("lgd", "capital_ratio")
     @classmethod
-    def _rate(cls, value: Decimal, info: Any) -> Decimal:
+    def _ratio(cls, value: Decimal, info: Any) -> Decimal:
         if not value.is_finite() or not 0 <= value <= 1:
             raise ValueError(f"{info.field_name} must be a fraction between 0 and 1")
-        scale = RATIO_SCALE if info.field_name == "lgd" else RATE_SCALE
+        scale = RATIO_SCALE if info.field_name == "lgd" else PPB
         if value * scale != (value * scale).to_integral_value():
             raise ValueError(f"{info.field_name} must be a whole number of 1/{scale} units")
         return value
 
+    @field_validator(
+        "cost_of_funds", "cost_of_equity", "target_margin", "rate_floor", "rate_cap", "rate_step"
+    )
+    @classmethod
+    def _rate(cls, value: Rate, info: Any) -> Rate:
+        if not 0 <= value.fraction <= 1:
+            raise ValueError(f"{info.field_name} must be between 0% and 100%")
+        try:
+            value.per_unit(PPB, info.field_name)
+        except ValidationError:
+            raise ValueError(f"{info.field_name} must be a whole number of 1/{PPB} units") from None
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> PricingParams:
-        if self.apr_floor > self.apr_cap:
-            raise ValueError("apr_floor must not exceed apr_cap")
-        if self.apr_step <= 0:
-            raise ValueError("apr_step must be positive")
+        if self.rate_floor > self.rate_cap:
+            raise ValueError("rate_floor must not exceed rate_cap")
+        if self.rate_step.fraction <= 0:
+            raise ValueError("rate_step must be positive")
         if self.pd_horizon_months is not None and not 1 <= self.pd_horizon_months <= 600:
             raise ValueError("pd_horizon_months must be between 1 and 600")
         if not 0 <= self.operating_cost_per_loan <= MAX_OPERATING_COST:
@@ -136,17 +162,17 @@ class PricingParams(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         digits = exponent(self.currency)
         self._units = _PricingUnits(
-            cost_of_funds=decimal_to_units(self.cost_of_funds, RATE_SCALE, "cost_of_funds"),
+            cost_of_funds=self.cost_of_funds.per_unit(PPB),
             lgd=decimal_to_units(self.lgd, RATIO_SCALE, "lgd"),
             operating_cost_minor=int(self.operating_cost_per_loan.scaleb(digits)),
             reference_principal_minor=int(self.reference_principal.scaleb(digits)),
-            capital_charge=decimal_to_units(self.capital_ratio, RATE_SCALE, "capital_ratio")
-            * decimal_to_units(self.cost_of_equity, RATE_SCALE, "cost_of_equity")
-            // RATE_SCALE,
-            target_margin=decimal_to_units(self.target_margin, RATE_SCALE, "target_margin"),
-            floor=decimal_to_units(self.apr_floor, RATE_SCALE, "apr_floor"),
-            cap=decimal_to_units(self.apr_cap, RATE_SCALE, "apr_cap"),
-            step=decimal_to_units(self.apr_step, RATE_SCALE, "apr_step"),
+            capital_charge=decimal_to_units(self.capital_ratio, PPB, "capital_ratio")
+            * self.cost_of_equity.per_unit(PPB)
+            // PPB,
+            target_margin=self.target_margin.per_unit(PPB),
+            floor=self.rate_floor.per_unit(PPB),
+            cap=self.rate_cap.per_unit(PPB),
+            step=self.rate_step.per_unit(PPB),
         )
 
     @property
@@ -159,23 +185,23 @@ class PricingParams(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class PriceQuote:
-    """One customer's APR and the components it is made of; the components sum to `apr`."""
+    """One customer's nominal annual rate and the components it is made of (they sum to it)."""
 
-    apr: Decimal
-    cost_of_funds: Decimal
-    expected_loss: Decimal
-    operating_cost: Decimal
-    capital_charge: Decimal
-    target_margin: Decimal
-    rounding: Decimal
-    clip: Decimal
+    nominal_rate: Rate
+    cost_of_funds: Rate
+    expected_loss: Rate
+    operating_cost: Rate
+    capital_charge: Rate
+    target_margin: Rate
+    rounding: Rate
+    clip: Rate
     capped: bool
     floored: bool
     term_months: int
-    apr_units: int
+    rate_ppb: int
 
-    def components(self) -> dict[str, Decimal]:
-        """The additive parts of the APR, in disclosure order."""
+    def components(self) -> dict[str, Rate]:
+        """The additive parts of the rate, in disclosure order."""
         return {
             "cost_of_funds": self.cost_of_funds,
             "expected_loss": self.expected_loss,
@@ -188,19 +214,19 @@ class PriceQuote:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "apr": self.apr,
+            "nominal_rate": self.nominal_rate.text(),
             "term_months": self.term_months,
             "capped": self.capped,
             "floored": self.floored,
-            "components": self.components(),
+            "components": {k: v.text() for k, v in self.components().items()},
         }
 
 
 @dataclass(frozen=True, slots=True)
 class PriceBatch:
-    """Vectorised prices: int64 nano-unit arrays, one element per customer."""
+    """Vectorised prices: int64 arrays of parts per billion, one element per customer."""
 
-    apr: IntArray
+    rate_ppb: IntArray
     cost_of_funds: IntArray
     expected_loss: IntArray
     operating_cost: IntArray
@@ -211,12 +237,12 @@ class PriceBatch:
     term_months: IntArray
 
     def __len__(self) -> int:
-        return int(self.apr.shape[0])
+        return int(self.rate_ppb.shape[0])
 
     def quote(self, i: int) -> PriceQuote:
         """Element `i` as a `PriceQuote` (equal to what `price` returns for that customer)."""
         return _quote(
-            apr=int(self.apr[i]),
+            rate=int(self.rate_ppb[i]),
             cost_of_funds=int(self.cost_of_funds[i]),
             expected_loss=int(self.expected_loss[i]),
             operating_cost=int(self.operating_cost[i]),
@@ -234,7 +260,8 @@ def price(
     params: PricingParams | None = None,
     principal_minor: int | None = None,
 ) -> PriceQuote:
-    """The APR for one customer with probability of default `pd`, for a loan of `term_months`."""
+    """The nominal annual rate for one customer with probability of default `pd`, for a loan of
+    `term_months`."""
     p = (params or DEFAULT_PRICING).units
     pd_u = probability_units(pd)
     term = _check_term(term_months)
@@ -245,21 +272,21 @@ def price(
     if horizon is None:
         annual_pd = pd_u * 12 // term
     else:
-        annual_pd = min(RATE_SCALE * horizon, pd_u * term) * 12 // (horizon * term)
+        annual_pd = min(PPB * horizon, pd_u * term) * 12 // (horizon * term)
     expected_loss = annual_pd * p.lgd // RATIO_SCALE
-    operating = p.operating_cost_minor * 24 * RATE_SCALE // (principal * (term + 1))
+    operating = p.operating_cost_minor * 24 * PPB // (principal * (term + 1))
     raw = p.cost_of_funds + expected_loss + operating + p.capital_charge + p.target_margin
     rounded = -(-raw // p.step) * p.step
-    apr = min(max(rounded, p.floor), p.cap)
+    rate = min(max(rounded, p.floor), p.cap)
     return _quote(
-        apr=apr,
+        rate=rate,
         cost_of_funds=p.cost_of_funds,
         expected_loss=expected_loss,
         operating_cost=operating,
         capital_charge=p.capital_charge,
         target_margin=p.target_margin,
         rounding=rounded - raw,
-        clip=apr - rounded,
+        clip=rate - rounded,
         term_months=term,
     )
 
@@ -293,34 +320,34 @@ def price_batch(
     if horizon is None:
         annual_pd = pd_u * 12 // term
     else:
-        annual_pd = np.minimum(RATE_SCALE * horizon, pd_u * term) * 12 // (horizon * term)
+        annual_pd = np.minimum(PPB * horizon, pd_u * term) * 12 // (horizon * term)
     expected_loss = annual_pd * p.lgd // RATIO_SCALE
-    operating = p.operating_cost_minor * 24 * RATE_SCALE // (principal * (term + 1))
+    operating = p.operating_cost_minor * 24 * PPB // (principal * (term + 1))
     raw = p.cost_of_funds + expected_loss + operating + p.capital_charge + p.target_margin
     rounded = -(-raw // p.step) * p.step
-    apr = np.minimum(np.maximum(rounded, p.floor), p.cap)
+    rate = np.minimum(np.maximum(rounded, p.floor), p.cap)
     return PriceBatch(
-        apr=apr,
+        rate_ppb=rate,
         cost_of_funds=np.full(n, p.cost_of_funds, dtype=np.int64),
         expected_loss=expected_loss,
         operating_cost=operating,
         capital_charge=np.full(n, p.capital_charge, dtype=np.int64),
         target_margin=np.full(n, p.target_margin, dtype=np.int64),
         rounding=rounded - raw,
-        clip=apr - rounded,
+        clip=rate - rounded,
         term_months=np.ascontiguousarray(term),
     )
 
 
 @lru_cache(maxsize=16_384)
-def _rate(units: int) -> Decimal:
-    """Nano-units to a Decimal rate, cached: most components repeat from customer to customer."""
-    return units_to_decimal(units, RATE_SCALE)
+def _rate(units: int) -> Rate:
+    """Parts per billion to a Rate, cached: most components repeat from customer to customer."""
+    return Rate.from_units(units, PPB)
 
 
 def _quote(
     *,
-    apr: int,
+    rate: int,
     cost_of_funds: int,
     expected_loss: int,
     operating_cost: int,
@@ -332,7 +359,7 @@ def _quote(
 ) -> PriceQuote:
     d = _rate
     return PriceQuote(
-        apr=d(apr),
+        nominal_rate=d(rate),
         cost_of_funds=d(cost_of_funds),
         expected_loss=d(expected_loss),
         operating_cost=d(operating_cost),
@@ -343,7 +370,7 @@ def _quote(
         capped=clip < 0,
         floored=clip > 0,
         term_months=term_months,
-        apr_units=apr,
+        rate_ppb=rate,
     )
 
 

@@ -1,9 +1,10 @@
 """Fixed-point units shared by pricing and limits, so scalar and batch paths agree to the unit.
 
-Rates, probabilities and ratios are carried as integers: rates and PDs in nano-units (1e-9),
-so 3% is 30_000_000. Integer arithmetic is exact and identical in Python and in NumPy int64,
-which is what lets the one-customer functions and the vectorised ones return the very same
-numbers. Every division floors (`//`), in both paths, on non-negative operands.
+Rates, probabilities and ratios are carried as integers: rates and PDs in parts per billion
+(`Rate.per_unit(PPB)`), so 3% is 30_000_000. Integer arithmetic is exact and identical in
+Python and in NumPy int64, which is what lets the one-customer functions and the vectorised
+ones return the very same numbers. Every division floors (`//`), in both paths, on
+non-negative operands.
 
 Floats arrive only from models (a PD) and from customer data (income in yuan); they are turned
 into units once, by the same IEEE operations in both paths (`round(x * scale)` in Python equals
@@ -19,9 +20,10 @@ import numpy as np
 import numpy.typing as npt
 
 from puhui.errors import ValidationError
+from puhui.rate import PPB
 
-#: Nano-units: rates, PDs and LGDs are integers of 1e-9.
-RATE_SCALE = 10**9
+#: Rates and PDs are integers of 1e-9 (parts per billion, `puhui.rate.PPB`).
+RATE_SCALE = PPB
 #: Ratios (debt-service ratio, limit multipliers) are integers of 1e-6.
 RATIO_SCALE = 10**6
 

@@ -33,12 +33,12 @@ from puhui.money import Money
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.preapproval.engine import chunks_of, run_preapproval
+from puhui.rate import PPB, Rate
 from puhui.risk.card import model_card
 from puhui.risk.decide import bind_model
 from puhui.risk.model import RiskModel, save_model
 from puhui.risk.strategy import Strategy, load_strategy
 from puhui.risk.training import TrainConfig, train_model
-from puhui.risk.units import RATE_SCALE
 from puhui.services.decisions import batch_entry, line_id_for
 from puhui.servicing import lines
 from puhui.servicing.drawdown import DrawdownRequest
@@ -194,9 +194,9 @@ def _preapprove(
         for row in decided.iter_rows(named=True):
             decision_id = audit.new_decision_id()
             line_id = None
-            if row["decision"] == "approve" and row["apr_units"] is not None:
+            if row["decision"] == "approve" and row["rate_ppb"] is not None:
                 line_id = line_id_for(decision_id)
-                rate = (Decimal(row["apr_units"]) / RATE_SCALE * 100).normalize()
+                rate = Rate.from_units(row["rate_ppb"], PPB)
                 grants.append(
                     LineGrant(line_id, row["customer_id"], row["limit_minor"], rate, expires)
                 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,11 @@ from puhui.governance.registry import (
     load_strategy_version,
     materialise_model,
 )
+from puhui.rate import PPB, Rate
 from puhui.risk.decide import Decider, DecisionResult
 from puhui.risk.model import RiskModel, load_model
 from puhui.risk.outcome import reason_text
 from puhui.risk.strategy import Strategy
-from puhui.risk.units import RATE_SCALE
 
 #: Grants the effect of an approval inside the caller's transaction; returns the line id.
 GrantLine = Callable[[Database, DecisionResult, str], str]
@@ -161,13 +160,13 @@ def batch_reasons_of(row: Mapping[str, Any], strategy: Strategy) -> list[dict[st
     return reasons
 
 
-def _batch_apr(row: Mapping[str, Any]) -> Decimal | None:
-    return None if row["apr_units"] is None else Decimal(row["apr_units"]) / RATE_SCALE
+def _batch_rate(row: Mapping[str, Any]) -> Rate | None:
+    return None if row["rate_ppb"] is None else Rate.from_units(row["rate_ppb"], PPB)
 
 
 def batch_outputs_of(row: Mapping[str, Any], strategy: Strategy) -> dict[str, Any]:
     """The audit's `outputs` of one row decided by `decide_frame` (mode "batch")."""
-    apr = _batch_apr(row)
+    rate = _batch_rate(row)
     reasons = batch_reasons_of(row, strategy)
     return {
         "mode": "batch",
@@ -175,7 +174,7 @@ def batch_outputs_of(row: Mapping[str, Any], strategy: Strategy) -> dict[str, An
         "pd": float(row["pd"]),
         "score": int(row["score"]),
         "limit_minor": int(row["limit_minor"]),
-        "apr": None if apr is None else str(apr),
+        "nominal_rate": None if rate is None else rate.text(),
         "term_months": int(row["term_months"]),
         "reason_codes": list(row["reason_codes"]),
         "model_reasons": [r["code"] for r in reasons if r["source"] == "model"],
@@ -192,7 +191,7 @@ def batch_entry(
     line_id: str | None,
 ) -> AuditEntry:
     """The audit row of a batch decision (pre-approval), as `DecisionService.replay` reads it."""
-    apr = _batch_apr(row)
+    rate = _batch_rate(row)
     return AuditEntry(
         decision_id=decision_id,
         application_id=f"preapproval-{strategy.version_id}-{row['customer_id']}",
@@ -207,7 +206,7 @@ def batch_entry(
         pd=float(row["pd"]),
         score=int(row["score"]),
         limit_minor=int(row["limit_minor"]),
-        apr=None if apr is None else str(apr),
+        nominal_rate=None if rate is None else rate.text(),
         currency=strategy.pricing.currency,
         rules_fired=list(row["rules_fired"]),
         reasons=batch_reasons_of(row, strategy)[:4],
@@ -236,15 +235,17 @@ def grant_credit_line(
     def grant(db: Database, result: DecisionResult, decision_id: str) -> str:
         if not isinstance(db, Db):
             raise TypeError("grant_credit_line needs the lending database")
-        if result.apr is None:
-            raise ValidationError("an approval without an APR cannot be granted", field="apr")
+        if result.nominal_rate is None:
+            raise ValidationError(
+                "an approval without a priced rate cannot be granted", field="nominal_rate"
+            )
         today = catalog.business_date(db)
         line = lines.create_line(
             db,
             line_id_for(decision_id),
             result.customer_id,
             Money(result.limit_minor, result.currency).format(),
-            (result.apr * 100).normalize(),
+            result.nominal_rate,
             today + timedelta(days=valid_days),
             product_id,
         )
@@ -271,7 +272,7 @@ def entry_for(
         pd=result.pd,
         score=result.score,
         limit_minor=result.limit_minor,
-        apr=str(result.apr) if result.apr is not None else None,
+        nominal_rate=None if result.nominal_rate is None else result.nominal_rate.text(),
         currency=result.currency,
         rules_fired=list(result.rules_fired),
         reasons=[dict(r) for r in result.reasons],

@@ -4,7 +4,7 @@ Steps, in order, each in its own transaction together with its status row (so a 
 resumes at the first step not done, and running a date again changes nothing):
 
 1. `accrue`    — the day's interest on principal outstanding, for loans disbursed and not
-                 yet mature. Exact: the numerator `principal × rate_micro` is added
+                 yet mature. Exact: the numerator `principal × nominal_rate_ppm` is added
                  to the carried remainder `interest_rem`, the quotient is today's interest;
                  so the sum of daily accruals is the exact interest rounded down, never drifting.
 2. `penalty`   — penalty interest, the same way, on principal overdue beyond the grace days.
@@ -29,9 +29,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from puhui.errors import ValidationError
+from puhui.rate import PPM
 from puhui.servicing.catalog import business_day
 from puhui.servicing.chart import Code, TransferCode, transfer_id
-from puhui.servicing.loans import MICRO, age
+from puhui.servicing.loans import age
 from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
 
@@ -77,8 +78,8 @@ def _post(
 
 def _accrue(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = "(interest_rem + principal_outstanding * rate_micro)"
-    div = f"({MICRO} * accrual_k)"
+    inc = "(interest_rem + principal_outstanding * nominal_rate_ppm)"
+    div = f"({PPM} * year_days)"
     cond = "status = 'active' AND accrual_day < ? AND disbursed_day <= ? AND maturity_day > ?"
     rows = db.all(
         f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond}"
@@ -97,8 +98,8 @@ def _accrue(db: Db, day: date) -> StepResult:
 
 def _penalty(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = "(penalty_rem + principal_overdue * penalty_rate_micro)"
-    div = f"({MICRO} * accrual_k)"
+    inc = "(penalty_rem + principal_overdue * penalty_rate_ppm)"
+    div = f"({PPM} * year_days)"
     cond = "status = 'active' AND principal_overdue > 0 AND penalty_day < ?"
     rows = db.all(
         f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond}"
@@ -120,7 +121,7 @@ _ROUND_UP = """(CASE l.rounding
     WHEN 'half-up' THEN (CASE WHEN 2 * l.interest_rem >= {D} THEN 1 ELSE 0 END)
     WHEN 'up' THEN (CASE WHEN l.interest_rem > 0 THEN 1 ELSE 0 END)
     WHEN 'ceiling' THEN (CASE WHEN l.interest_rem > 0 THEN 1 ELSE 0 END)
-    ELSE 0 END)""".format(D=f"({MICRO} * l.accrual_k)")
+    ELSE 0 END)""".format(D=f"({PPM} * l.year_days)")
 
 
 def _bill(db: Db, day: date) -> StepResult:

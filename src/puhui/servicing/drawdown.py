@@ -16,11 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from puhui.errors import ConflictError, PuhuiError, ValidationError
-from puhui.lending.apr import AprResult, percent, schedule_apr
+from puhui.lending.apr import AprResult, schedule_apr
 from puhui.lending.products import Product
 from puhui.lending.schedule import Schedule, generate_schedule
 from puhui.lending.terms import DaysInYear, InterestMethod, InterestPeriod
 from puhui.money import Money, exponent
+from puhui.rate import PPM, Rate
 from puhui.servicing.catalog import business_day, load_product
 from puhui.servicing.chart import Code, TransferCode, ledger_of, transfer_id
 from puhui.servicing.lines import CreditLine, LineStatus, get_line, get_lines, parse_amount
@@ -67,7 +68,7 @@ def _fingerprint(product: Product) -> str:
 
 def price(
     product: Product,
-    rate: Decimal,
+    rate: Rate,
     amount: int,
     installments: int,
     on: date,
@@ -78,7 +79,7 @@ def price(
     hit = _PRICED.get(key)
     if hit is not None:
         return hit
-    priced = product.model_copy(update={"annual_rate": rate})
+    priced = product.model_copy(update={"nominal_rate": rate})
     principal = Decimal(amount).scaleb(-product.schedule.digits)
     terms = priced.terms_for(principal, installments, on, amortization)
     schedule = generate_schedule(terms)
@@ -103,21 +104,13 @@ def check_serviceable(product: Product) -> None:
             " daily-interest products without interest grace",
             field="product",
         )
-    for name, rate in (("annual_rate", product.annual_rate),):
-        if rate.scaleb(4) != rate.scaleb(4).to_integral_value():
-            raise ValidationError(f"{name} has more than 4 decimal places", field=name)
+    product.nominal_rate.per_unit(PPM, "nominal_rate")
+    product.overdue.penalty_rate.per_unit(PPM, "overdue.penalty_rate")
 
 
 def _accrual_k(product: Product) -> int:
     diy = product.schedule.days_in_year
     return ACTUAL_K if diy is DaysInYear.ACTUAL else diy.days()  # D360 / D364 / D365
-
-
-def _micro(rate: Decimal, field: str) -> int:
-    scaled = rate.scaleb(4)
-    if scaled != scaled.to_integral_value():
-        raise ValidationError(f"{field} has more than 4 decimal places", field=field)
-    return int(scaled)
 
 
 class _Batch:
@@ -156,10 +149,10 @@ class _Batch:
         db.many(
             "INSERT INTO lending_loans (id, client_id, line_id, product_id, product_version,"
             " currency, ledger, principal, installments, disbursed_day, maturity_day,"
-            " annual_rate, apr_nominal, apr_effective, upfront_fee, rate_micro,"
-            " penalty_rate_micro, accrual_k, rounding, grace_days, write_off_dpd, status,"
+            " apr_nominal_pct, apr_effective_pct, upfront_fee, nominal_rate_ppm,"
+            " penalty_rate_ppm, year_days, rounding, grace_days, write_off_dpd, status,"
             " principal_outstanding)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.loans,
         )
         db.many(
@@ -211,7 +204,7 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
     check_serviceable(product)
     on = date.fromordinal(today)
     schedule, apr = price(
-        product, line.annual_rate, amount, request.installments, on, request.amortization
+        product, line.nominal_rate, amount, request.installments, on, request.amortization
     )
     if schedule.digits != exponent(line.currency):
         raise ValidationError(
@@ -232,12 +225,11 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
         len(rows),
         today,
         rows[-1].due_date.toordinal(),
-        str(line.annual_rate),
-        percent(apr.nominal_pct),
-        percent(apr.effective_pct),
+        apr.nominal.percent_text(),
+        apr.effective.percent_text(),
         upfront,
-        _micro(line.annual_rate, "annual_rate"),
-        _micro(product.overdue.penalty_annual_rate, "penalty_annual_rate"),
+        line.nominal_rate.per_unit(PPM, "nominal_rate"),
+        product.overdue.penalty_rate.per_unit(PPM, "overdue.penalty_rate"),
         _accrual_k(product),
         product.schedule.rounding.value,
         product.overdue.grace_days,

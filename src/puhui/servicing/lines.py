@@ -1,4 +1,4 @@
-"""Credit lines (授信): a limit at a price (APR) until an expiry, drawn on by loans.
+"""Credit lines (授信): a limit at a price (its nominal annual rate) until an expiry.
 
 available = limit − outstanding principal of the line's loans (never below zero). A drawdown
 locks its line row first (`SELECT ... FOR UPDATE` on PostgreSQL, the database write lock on
@@ -17,7 +17,9 @@ from typing import Any
 
 from puhui.errors import ConflictError, NotFoundError, ValidationError
 from puhui.lending.products import Product
-from puhui.money import Money, exponent, to_decimal_amount
+from puhui.lending.terms import MAX_RATE
+from puhui.money import Money, exponent
+from puhui.rate import PPM, Rate
 from puhui.servicing.catalog import load_product
 from puhui.servicing.store import Db
 
@@ -34,7 +36,7 @@ class CreditLine:
     customer_id: str
     currency: str
     limit: int
-    annual_rate: Decimal
+    nominal_rate: Rate
     expires: date
     status: LineStatus
     product_id: str
@@ -58,7 +60,7 @@ class CreditLine:
             "limit": fmt(self.limit),
             "outstanding": fmt(self.outstanding),
             "available": fmt(self.available),
-            "annual_rate": str(self.annual_rate),
+            "annual_rate": self.nominal_rate.percent_text(None),
             "expires": self.expires.isoformat(),
             "status": self.status.value,
             "product": f"{self.product_id}@{self.product_version}",
@@ -74,17 +76,17 @@ def parse_amount(value: Decimal | int | str, currency: str, field: str = "amount
     return money.minor
 
 
-def parse_rate(value: Decimal | str, field: str = "annual_rate") -> Decimal:
-    rate = to_decimal_amount(value, field)
-    if not 0 <= rate <= 1000:
-        raise ValidationError(f"{field} must be between 0 and 1000 percent", field=field)
-    if rate.scaleb(4) != rate.scaleb(4).to_integral_value():
-        raise ValidationError(f"{field} has more than 4 decimal places", field=field)
-    return rate
+def rate_ppm(rate: Rate, field: str = "nominal_rate") -> int:
+    """A line's nominal annual rate as stored: whole parts per million, 0% to 1000%."""
+    if not isinstance(rate, Rate):
+        raise ValidationError(f"{field} must be a Rate", field=field)
+    if not 0 <= rate.fraction <= MAX_RATE:
+        raise ValidationError(f"{field} must be between 0% and 1000%", field=field)
+    return rate.per_unit(PPM, field)
 
 
 _COLUMNS = (
-    "id, customer_id, currency, limit_minor, annual_rate, expires_day, status,"
+    "id, customer_id, currency, limit_minor, nominal_rate_ppm, expires_day, status,"
     " product_id, product_version"
 )
 
@@ -103,7 +105,7 @@ def _line(row: Any, outstanding: int) -> CreditLine:
         customer_id=str(row[1]),
         currency=str(row[2]),
         limit=int(row[3]),
-        annual_rate=Decimal(str(row[4])),
+        nominal_rate=Rate.from_units(int(row[4]), PPM),
         expires=date.fromordinal(int(row[5])),
         status=LineStatus(row[6]),
         product_id=str(row[7]),
@@ -149,7 +151,7 @@ def create_line(
     line_id: str,
     customer_id: str,
     limit: Decimal | str,
-    annual_rate: Decimal | str,
+    nominal_rate: Rate,
     expires: date,
     product_id: str,
     product_version: int | None = None,
@@ -165,13 +167,13 @@ def create_line(
     limit_minor = Money.parse(limit, product.currency, field="limit").minor
     if limit_minor <= 0:
         raise ValidationError("limit must be positive", field="limit")
-    rate = parse_rate(annual_rate)
+    ppm = rate_ppm(nominal_rate)
     values = (
         line_id,
         customer_id,
         product.currency,
         limit_minor,
-        str(rate),
+        ppm,
         expires.toordinal(),
         LineStatus.ACTIVE.value,
         product.id,
@@ -179,8 +181,8 @@ def create_line(
     )
     existing = db.one(f"SELECT {_COLUMNS} FROM lending_lines WHERE id = ?", (line_id,))
     if existing is not None:
-        same = (str(existing[1]), int(existing[3]), Decimal(str(existing[4])))
-        if same != (customer_id, limit_minor, rate):
+        same = (str(existing[1]), int(existing[3]), int(existing[4]))
+        if same != (customer_id, limit_minor, ppm):
             raise ConflictError(f"credit line {line_id!r} exists with other terms", field="line_id")
         return _row_to_line(db, existing)
     db.execute(f"INSERT INTO lending_lines ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
@@ -190,7 +192,7 @@ def create_line(
         customer_id=customer_id,
         currency=product.currency,
         limit=limit_minor,
-        annual_rate=Decimal(str(rate)),
+        nominal_rate=Rate.from_units(ppm, PPM),
         expires=expires,
         status=LineStatus.ACTIVE,
         product_id=product.id,
@@ -206,7 +208,7 @@ class LineGrant:
     line_id: str
     customer_id: str
     limit_minor: int
-    annual_rate: Decimal
+    nominal_rate: Rate
     expires: date
 
 
@@ -225,7 +227,7 @@ def grant_lines(db: Db, grants: Sequence[LineGrant], product: Product) -> int:
                 g.customer_id,
                 product.currency,
                 g.limit_minor,
-                str(parse_rate(g.annual_rate)),
+                rate_ppm(g.nominal_rate),
                 g.expires.toordinal(),
                 LineStatus.ACTIVE.value,
                 product.id,

@@ -16,6 +16,7 @@ from typing import Any
 
 from puhui.errors import NotFoundError
 from puhui.money import Money
+from puhui.rate import PPM, Rate
 from puhui.servicing.catalog import load_product
 from puhui.servicing.store import Db
 
@@ -29,7 +30,6 @@ class LoanStatus(enum.StrEnum):
 #: Day-count divisor for ACTUAL years: 365, as Fineract divides daily interest even in leap
 #: years (so accrued interest equals the schedule's to the cent).
 ACTUAL_K = 365
-MICRO = 1_000_000
 
 BALANCE_COLUMNS = (
     "principal_outstanding",
@@ -58,13 +58,12 @@ _LOAN_COLUMNS = (
     "installments",
     "disbursed_day",
     "maturity_day",
-    "annual_rate",
-    "apr_nominal",
-    "apr_effective",
+    "apr_nominal_pct",
+    "apr_effective_pct",
     "upfront_fee",
-    "rate_micro",
-    "penalty_rate_micro",
-    "accrual_k",
+    "nominal_rate_ppm",
+    "penalty_rate_ppm",
+    "year_days",
     "rounding",
     "grace_days",
     "write_off_dpd",
@@ -93,13 +92,12 @@ class LoanRow:
     installments: int
     disbursed_day: int
     maturity_day: int
-    annual_rate: str
-    apr_nominal: str
-    apr_effective: str
+    apr_nominal_pct: str
+    apr_effective_pct: str
     upfront_fee: int
-    rate_micro: int
-    penalty_rate_micro: int
-    accrual_k: int
+    nominal_rate_ppm: int
+    penalty_rate_ppm: int
+    year_days: int
     rounding: str
     grace_days: int
     write_off_dpd: int
@@ -125,6 +123,16 @@ class LoanRow:
     @classmethod
     def from_row(cls, row: Any) -> LoanRow:
         return cls(*row)
+
+    @property
+    def nominal_rate(self) -> Rate:
+        """The contract's nominal annual rate (what interest accrues at)."""
+        return Rate.from_units(self.nominal_rate_ppm, PPM)
+
+    @property
+    def apr(self) -> Rate:
+        """The APR disclosed at drawdown (PBOC IRR, nominal), to four decimals of percent."""
+        return Rate.from_percent(self.apr_nominal_pct)
 
     @property
     def total_due_now(self) -> int:
@@ -153,9 +161,9 @@ class LoanRow:
             "installments": self.installments,
             "disbursed": date.fromordinal(self.disbursed_day).isoformat(),
             "maturity": date.fromordinal(self.maturity_day).isoformat(),
-            "annual_rate": self.annual_rate,
-            "apr_nominal_pct": self.apr_nominal,
-            "apr_effective_pct": self.apr_effective,
+            "annual_rate": self.nominal_rate.percent_text(None),
+            "apr_nominal_pct": self.apr_nominal_pct,
+            "apr_effective_pct": self.apr_effective_pct,
             "upfront_fee": f(self.upfront_fee),
             "principal_outstanding": f(self.principal_outstanding),
             "principal_due": f(self.principal_billed),

@@ -17,6 +17,7 @@ from typing import Any
 from puhui.errors import PuhuiError, ValidationError
 from puhui.ledger import Ledger, open_ledger
 from puhui.lending.products import Product, default_product
+from puhui.rate import Rate
 from puhui.servicing import catalog, cob, lines, loans, repayment
 from puhui.servicing import drawdown as dd
 from puhui.servicing.chart import Code, TransferCode, ensure_chart, ledger_of, transfer_id
@@ -90,7 +91,7 @@ class LendingService:
         line_id: str,
         customer_id: str,
         limit: Decimal | str,
-        annual_rate: Decimal | str,
+        nominal_rate: Rate,
         expires: date,
         product_id: str = "puhui-revolving-micro",
         product_version: int | None = None,
@@ -101,7 +102,7 @@ class LendingService:
                 line_id,
                 customer_id,
                 limit,
-                annual_rate,
+                nominal_rate,
                 expires,
                 product_id,
                 product_version,

@@ -1,7 +1,9 @@
 """The lending sub-ledger's tables (prefix `lending_`) and a thin connection wrapper.
 
 One schema, two real backends. Dates are stored as proleptic ordinals (`*_day` integers) so
-that COB can age loans with plain integer arithmetic in SQL; amounts are integer minor units.
+that COB can age loans with plain integer arithmetic in SQL; amounts are integer minor units;
+a column holding a rate says its unit (`nominal_rate_ppm`: parts per million a year,
+`apr_nominal_pct`: percent as text, as disclosed); `year_days` is the accrual divisor.
 `Db.tx()` is one write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
 PostgreSQL relies on row locks (`SELECT ... FOR UPDATE`, see `Db.for_update`).
 """
@@ -9,6 +11,7 @@ PostgreSQL relies on row locks (`SELECT ... FOR UPDATE`, see `Db.for_update`).
 from __future__ import annotations
 
 from puhui.db import Database, DatabaseUrl
+from puhui.errors import ValidationError
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS lending_products (
@@ -27,7 +30,7 @@ CREATE TABLE IF NOT EXISTS lending_lines (
     customer_id TEXT NOT NULL,
     currency TEXT NOT NULL,
     limit_minor BIGINT NOT NULL,
-    annual_rate TEXT NOT NULL,
+    nominal_rate_ppm BIGINT NOT NULL,
     expires_day INTEGER NOT NULL,
     status TEXT NOT NULL,
     product_id TEXT NOT NULL,
@@ -45,13 +48,12 @@ CREATE TABLE IF NOT EXISTS lending_loans (
     installments INTEGER NOT NULL,
     disbursed_day INTEGER NOT NULL,
     maturity_day INTEGER NOT NULL,
-    annual_rate TEXT NOT NULL,
-    apr_nominal TEXT NOT NULL,
-    apr_effective TEXT NOT NULL,
+    apr_nominal_pct TEXT NOT NULL,
+    apr_effective_pct TEXT NOT NULL,
     upfront_fee BIGINT NOT NULL,
-    rate_micro BIGINT NOT NULL,
-    penalty_rate_micro BIGINT NOT NULL,
-    accrual_k BIGINT NOT NULL,
+    nominal_rate_ppm BIGINT NOT NULL,
+    penalty_rate_ppm BIGINT NOT NULL,
+    year_days BIGINT NOT NULL,
     rounding TEXT NOT NULL,
     grace_days INTEGER NOT NULL,
     write_off_dpd INTEGER NOT NULL,
@@ -140,7 +142,26 @@ class Db(Database):
         # PostgreSQL: COB rewrites every loan row daily; free space in each page lets it
         # update in place (HOT: no indexed column changes), instead of bloating the heap.
         storage = "" if self.dialect == "sqlite" else " WITH (fillfactor = 50)"
+        if self.table_exists("lending_lines") and not self._has_column(
+            "lending_lines", "nominal_rate_ppm"
+        ):
+            raise ValidationError(
+                "this database was made by an older Puhui (rates stored in percent): start"
+                " over with `puhui run --reset`, or use a new PUHUI_DATABASE_URL",
+                field="database_url",
+            )
         self.create_tables(_TABLES.format(id_type=id_type, loan_storage=storage), 7345001)
+
+    def _has_column(self, table: str, column: str) -> bool:
+        if self.dialect == "sqlite":
+            rows = self.all(f"PRAGMA table_info({table})")
+            return any(str(r[1]) == column for r in rows)
+        row = self.one(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?"
+            " AND table_schema = current_schema()",
+            (table, column),
+        )
+        return row is not None
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """`count` fresh ids for `table` (call inside a transaction)."""

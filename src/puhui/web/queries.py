@@ -11,8 +11,9 @@ Tables read here and where they come from:
 - `decision_audit` (puhui.governance.audit), `governance_models` (puhui.governance.registry).
 - `lending_state`, `lending_lines`, `lending_loans`, `lending_installments`,
   `lending_transactions` (puhui.servicing.store): created when the lending service first opens
-  the database. Their rates (`annual_rate`, `apr_nominal`, `apr_effective`) are percent
-  strings ('18.0356'), while `decision_audit.apr` is a fraction ('0.162').
+  the database. Rates are read into `Rate`s here, whatever unit their column names:
+  `nominal_rate_ppm` (parts per million), `apr_*_pct` (percent text), `decision_audit.nominal_rate`
+  (fraction text).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from puhui.db import DatabaseUrl, connect, parse_database_url
 from puhui.ledger.store import u128
 from puhui.lending.products import default_product
 from puhui.population.generator import NON_FEATURES
+from puhui.rate import PPM, Rate
 from puhui.risk.pricing import PricingParams
 
 #: Loss given default used for the expected-loss panel: the pricing default.
@@ -366,8 +368,8 @@ class ReadModel:
                 return None
             rows = self._rows(
                 conn,
-                "SELECT id, currency, limit_minor, annual_rate, expires_day, status, product_id, "
-                "product_version FROM lending_lines WHERE customer_id = ? ORDER BY id",
+                "SELECT id, currency, limit_minor, nominal_rate_ppm, expires_day, status,"
+                " product_id, product_version FROM lending_lines WHERE customer_id = ? ORDER BY id",
                 (customer_id,),
             )
         return [
@@ -375,7 +377,7 @@ class ReadModel:
                 "id": str(r[0]),
                 "currency": str(r[1]),
                 "limit_minor": int(r[2]),
-                "annual_rate": str(r[3]),
+                "nominal_rate": Rate.from_units(int(r[3]), PPM),
                 "expires": day_text(r[4]),
                 "status": str(r[5]),
                 "product": f"{r[6]}@{r[7]}",
@@ -385,7 +387,8 @@ class ReadModel:
 
     _LOAN_COLS = (
         "id, line_id, product_id, product_version, currency, principal, installments, "
-        "disbursed_day, maturity_day, annual_rate, apr_nominal, apr_effective, upfront_fee, "
+        "disbursed_day, maturity_day, nominal_rate_ppm, apr_nominal_pct, apr_effective_pct, "
+        "upfront_fee, "
         "status, principal_outstanding, dpd, bucket"
     )
 
@@ -400,9 +403,9 @@ class ReadModel:
             "installments": int(r[6]),
             "disbursed": day_text(r[7]),
             "maturity": day_text(r[8]),
-            "annual_rate": str(r[9]),
-            "apr_nominal": str(r[10]),
-            "apr_effective": str(r[11]),
+            "nominal_rate": Rate.from_units(int(r[9]), PPM),
+            "apr_nominal": Rate.from_percent(str(r[10])),
+            "apr_effective": Rate.from_percent(str(r[11])),
             "upfront_fee": int(r[12]),
             "status": str(r[13]),
             "principal_outstanding": int(r[14]),
@@ -482,7 +485,8 @@ class ReadModel:
     # -- decisions ------------------------------------------------------------------------
     _DECISION_COLS = (
         "decision_id, application_id, customer_id, decided_at, inputs_sha256, features_json, "
-        "strategy_version, model_version, arm, outcome, pd, score, limit_minor, apr, currency, "
+        "strategy_version, model_version, arm, outcome, pd, score, limit_minor, nominal_rate, "
+        "currency, "
         "rules_fired_json, reasons_json, outputs_json, shadow_json, line_id"
     )
 
@@ -502,7 +506,7 @@ class ReadModel:
             "pd": float(r[10]),
             "score": int(r[11]),
             "limit_minor": int(r[12]),
-            "apr": r[13],
+            "nominal_rate": None if r[13] is None else Rate.of(str(r[13])),
             "currency": str(r[14]),
             "rules_fired": json.loads(r[15]),
             "reasons": json.loads(r[16]),

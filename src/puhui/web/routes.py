@@ -22,7 +22,9 @@ from markdown_it import MarkdownIt
 
 from puhui.api.dependencies import platform_of
 from puhui.api.keys import ApiKey, Role
+from puhui.errors import PuhuiError
 from puhui.money import exponent
+from puhui.rate import Rate
 from puhui.risk.reasons import LABELS as FEATURE_LABELS
 from puhui.servicing.chart import CURRENCY_LEDGERS
 from puhui.web import access, charts, i18n
@@ -100,23 +102,14 @@ def fmt_money(minor: int | None, currency: str = "CNY") -> str:
     return f"{value:,.{digits}f} {currency}"
 
 
-def fmt_rate(value: Any) -> str:
-    """A Decimal fraction (string or number) as a percentage: '0.1825' -> '18.25%'."""
-    if value in (None, ""):
+def fmt_rate(value: Rate | str | None) -> str:
+    """Every rate the console shows, one way: a `Rate` (or a stored fraction such as '0.1825')
+    as '18.25%'."""
+    if value is None or value == "":
         return ""
     try:
-        return f"{Decimal(str(value)) * 100:.2f}%"
-    except ArithmeticError:
-        return str(value)
-
-
-def fmt_percent(value: Any) -> str:
-    """A rate already in percent (the lending tables store '18.0356'): '18.04%'."""
-    if value in (None, ""):
-        return ""
-    try:
-        return f"{Decimal(str(value)):.2f}%"
-    except ArithmeticError:
+        return Rate.parse(value).format(places=2)
+    except PuhuiError:
         return str(value)
 
 
@@ -153,7 +146,6 @@ def _render(
             "lang_url": _lang_url(request, other),
             "money": fmt_money,
             "rate": fmt_rate,
-            "percent": fmt_percent,
             "when": fmt_when,
             "prefix": PREFIX,
             "price_order": PRICE_ORDER,

@@ -29,7 +29,7 @@ def customer(
                 "line_id": line.id,
                 "currency": line.currency,
                 "limit": Money(line.limit, line.currency).format(),
-                "annual_rate_pct": str(line.annual_rate),
+                "annual_rate_pct": line.nominal_rate.percent_text(None),
                 "status": line.status.value,
             }
             for line in view.lines

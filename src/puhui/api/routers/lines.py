@@ -32,6 +32,7 @@ from puhui.api.schemas.lending import (
 )
 from puhui.errors import ConflictError, NotFoundError
 from puhui.money import Money
+from puhui.rate import Rate
 from puhui.servicing.drawdown import DrawdownRequest
 from puhui.servicing.lines import LineStatus
 from puhui.servicing.service import LendingService
@@ -57,7 +58,7 @@ def create_line(platform: PlatformDep, response: Response, body: LineIn, key: Op
             body.id,
             body.customer_id,
             body.limit,
-            body.annual_rate,
+            Rate.from_percent(body.annual_rate, "annual_rate"),
             body.expires,
             body.product_id,
             body.product_version,
@@ -153,8 +154,8 @@ async def drawdown(
         schedule=schedule,
         apr=AprOut(
             method="PBOC IRR",
-            nominal_pct=loan.apr_nominal,
-            effective_pct=loan.apr_effective,
+            nominal_pct=loan.apr_nominal_pct,
+            effective_pct=loan.apr_effective_pct,
         ),
     )
     if not out.created:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from puhui.governance.audit import AuditEntry
 from puhui.money import Money
+from puhui.rate import Rate
 
 
 class ApplicationIn(BaseModel):
@@ -42,8 +43,11 @@ class DecisionOut(BaseModel):
     score: int
     limit: str = Field(description="Approved limit, decimal string")
     currency: str
-    apr: str | None = Field(description="Annual rate as a fraction, e.g. 0.0755 (7.55%)")
-    apr_pct: str | None
+    apr: str | None = Field(
+        description="The priced nominal annual rate as a fraction, e.g. 0.0755 (7.55%); the"
+        " name predates the distinction: the APR disclosed at drawdown is the loan's"
+    )
+    apr_pct: str | None = Field(description="The same rate in percent, two decimals")
     reasons: list[ReasonOut]
     rules_fired: list[str]
     strategy_version: str
@@ -63,8 +67,8 @@ class DecisionOut(BaseModel):
             score=e.score,
             limit=Money(e.limit_minor, e.currency).format(),
             currency=e.currency,
-            apr=e.apr,
-            apr_pct=None if e.apr is None else f"{float(e.apr) * 100:.2f}",
+            apr=e.nominal_rate,
+            apr_pct=None if e.nominal_rate is None else Rate.of(e.nominal_rate).percent_text(2),
             reasons=[ReasonOut.model_validate(r) for r in e.reasons],
             rules_fired=list(e.rules_fired),
             strategy_version=e.strategy_version,

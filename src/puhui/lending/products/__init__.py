@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from puhui.errors import ValidationError
 from puhui.lending.allocation import Bucket, Component
 from puhui.lending.terms import (
+    MAX_RATE,
     Amortization,
     DaysInMonth,
     DaysInYear,
@@ -41,6 +42,7 @@ from puhui.lending.terms import (
     ScheduleEngine,
 )
 from puhui.money import CURRENCY_EXPONENTS, Rounding, to_decimal_amount
+from puhui.rate import Rate
 
 __all__ = ["Product", "default_product", "load_product", "parse_product"]
 
@@ -52,6 +54,22 @@ def _decimal(value: Any) -> Decimal:
 
 
 DecimalStr = Annotated[Decimal, pydantic.BeforeValidator(_decimal)]
+
+
+def _percent_rate(value: Any) -> Rate:
+    if isinstance(value, Rate):
+        return value
+    if not isinstance(value, str) or not value.strip().endswith("%"):
+        raise ValueError('write a rate in percent with its sign, e.g. "18%"')
+    return Rate.parse(value)
+
+
+#: A rate written in percent with its sign ("18%"), read into a `Rate`, written back the same.
+PercentRate = Annotated[
+    Rate,
+    pydantic.BeforeValidator(_percent_rate),
+    pydantic.PlainSerializer(lambda r: r.format(places=None), return_type=str),
+]
 
 
 class _Frozen(BaseModel):
@@ -129,7 +147,7 @@ class FeeRules(_Frozen):
 
 
 class OverdueRules(_Frozen):
-    penalty_annual_rate: DecimalStr = Decimal(0)
+    penalty_rate: PercentRate = Rate(Decimal(0))
     grace_days: int = Field(default=0, ge=0)
 
 
@@ -205,13 +223,14 @@ class DelinquencyRules(_Frozen):
 
 
 class Product(_Frozen):
-    """A loan product. Rates are nominal annual percents; amounts are major-unit decimals."""
+    """A loan product. `nominal_rate` is the contract's nominal annual rate (a line may be
+    priced otherwise); amounts are major-unit decimals."""
 
     id: str = Field(min_length=1)
     version: int = Field(ge=1)
     name: str = ""
     currency: str
-    annual_rate: DecimalStr
+    nominal_rate: PercentRate
     amount: AmountRange
     terms: TermsOffered
     schedule: ScheduleRules = ScheduleRules()
@@ -227,11 +246,11 @@ class Product(_Frozen):
             raise ValueError(f"unknown currency {v!r}")
         return v
 
-    @field_validator("annual_rate")
+    @field_validator("nominal_rate")
     @classmethod
-    def _rate(cls, v: Decimal) -> Decimal:
-        if not 0 <= v <= 1000:
-            raise ValueError("must be between 0 and 1000 percent")
+    def _rate(cls, v: Rate) -> Rate:
+        if not 0 <= v.fraction <= MAX_RATE:
+            raise ValueError("must be between 0% and 1000%")
         return v
 
     @model_validator(mode="after")
@@ -294,7 +313,7 @@ class Product(_Frozen):
         mode = s.rounding.decimal_mode
         return LoanTerms(
             principal=amount,
-            annual_rate=self.annual_rate,
+            nominal_rate=self.nominal_rate,
             installments=installments,
             disbursed=disbursed,
             every=self.terms.every,
