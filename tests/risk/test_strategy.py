@@ -18,7 +18,6 @@ from puhui.risk.strategy import (
     StrategyError,
     bucket,
     buckets,
-    fingerprint,
     load_experiment,
     load_strategy,
     parse_strategy,
@@ -70,12 +69,6 @@ def test_fingerprint_covers_defaults(tmp_path: Path) -> None:
 def test_resolved_content_round_trips_to_the_same_fingerprint() -> None:
     strategy = load_strategy()
     assert parse_strategy(strategy.to_data()).fingerprint == strategy.fingerprint
-
-
-def test_fingerprint_is_sha256_of_canonical_json() -> None:
-    data = {"b": Decimal("0.030"), "a": [1, "两"]}
-    expected = hashlib.sha256('{"a":[1,"两"],"b":"0.03"}'.encode()).hexdigest()
-    assert fingerprint(data) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Lending core, pure part: loan products as data, repayment schedules, APR, allocation.
 
-Everything here is a pure function over plain data (no I/O, no clock): the servicing/COB
-layer builds loans, postings and accruals on top of these functions.
+Everything here is a pure function over plain data (no clock, no database; the only input
+read is a product file): `puhui.servicing` books loans, postings and accruals with them.
 
     from puhui.lending import default_product, generate_schedule
     terms = default_product().terms_for("10000", 10, date(2026, 1, 15))
