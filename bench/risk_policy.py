@@ -97,7 +97,7 @@ def main() -> None:
 
     def price_and_limit() -> None:
         prices = price_batch(pd, term, strategy.pricing)
-        limit_batch(pd, prices.apr, income, owed, strategy.limits)
+        limit_batch(pd, prices.rate_ppb, income, owed, strategy.limits)
 
     print(
         f"pricing + limits, NumPy vectorised:         {rate(ROWS, median_seconds(price_and_limit))}"

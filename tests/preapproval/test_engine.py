@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -11,10 +10,10 @@ import pytest
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.preapproval.engine import chunks_of, decide_frame, run_preapproval
+from puhui.rate import PPB, Rate
 from puhui.risk import RiskModel, TrainConfig, train_model
 from puhui.risk.decide import Decider, bind_model
 from puhui.risk.strategy import Strategy, load_strategy
-from puhui.risk.units import RATE_SCALE
 
 HOOKS = [c for c in NON_FEATURES if c != "customer_id"]
 
@@ -40,8 +39,8 @@ def test_batch_equals_row_by_row(setup: tuple[RiskModel, Strategy, pl.DataFrame]
         assert b["customer_id"] == one.customer_id
         assert b["decision"] == one.outcome
         assert b["limit_minor"] == one.limit_minor
-        apr = None if b["apr_units"] is None else Decimal(b["apr_units"]) / RATE_SCALE
-        assert apr == one.apr
+        rate = None if b["rate_ppb"] is None else Rate.from_units(b["rate_ppb"], PPB)
+        assert rate == one.nominal_rate
         assert b["pd"] == pytest.approx(one.pd, abs=1e-12)
         assert b["score"] == one.score
         policy_codes = [r["code"] for r in one.reasons if r["source"] == "policy"]
