@@ -120,3 +120,25 @@ def test_allocate_never_loses_a_cent(minor: int, ratios: list[int]) -> None:
 def test_format_parse_round_trip(minor: int, currency: str) -> None:
     money = Money(minor, currency)
     assert Money.parse(money.format(), currency) == money
+
+
+# -- audit defect 12: "1,50" in EUR became 150.00 ------------------------------------------
+@pytest.mark.parametrize("text", ["1,50", "1,5000", "1,234,56", "12,34.00", "1_0", ",100", "1,"])
+def test_money_parse_refuses_commas_that_are_not_thousands_groups(text: str) -> None:
+    with pytest.raises(MoneyError) as error:
+        Money.parse(text, "EUR")
+    assert error.value.field == "amount" and "threes" in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("1,234.50", 123_450), ("12,345,678", 1_234_567_800), ("1_000", 100_000), ("999", 99_900)],
+)
+def test_money_parse_reads_thousands_groups(text: str, minor: int) -> None:
+    assert Money.parse(text, "EUR").minor == minor
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_grouped_and_plain_digits_read_the_same(units: int) -> None:
+    grouped = f"{units:,}.25"
+    assert Money.parse(grouped, "CNY") == Money.parse(f"{units}.25", "CNY")

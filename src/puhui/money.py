@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -97,6 +98,26 @@ def exponent(currency: str) -> int:
         raise MoneyError(f"unknown currency {currency!r}", field="currency") from None
 
 
+#: A decimal number as people write it: digits, optionally grouped by three with commas (or
+#: underscores), an optional fraction, an optional exponent. "1,234.50" is 1234.50; "1,50" is
+#: refused rather than guessed (in EUR it would mean 1.50, read here it would be 150).
+_NUMBER = re.compile(
+    r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:_\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?"
+    r"|[+-]?\.\d+(?:[eE][+-]?\d+)?"
+)
+
+
+def _parse_decimal_text(value: str, field: str) -> Decimal:
+    text = value.strip()
+    if not _NUMBER.fullmatch(text):
+        if "," in text or "_" in text:
+            raise MoneyError(
+                f"{field} {value!r}: group digits in threes (1,234.50) or not at all", field=field
+            )
+        raise MoneyError(f"{field} {value!r} is not a decimal number", field=field)
+    return Decimal(text.replace(",", "").replace("_", ""))
+
+
 def to_decimal_amount(value: Decimal | int | str, field: str = "amount") -> Decimal:
     """Read an exact decimal from a string, int or Decimal; floats are refused."""
     if isinstance(value, bool | float):
@@ -106,10 +127,7 @@ def to_decimal_amount(value: Decimal | int | str, field: str = "amount") -> Deci
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip().replace(",", "").replace("_", ""))
-        except decimal.InvalidOperation:
-            raise MoneyError(f"{field} {value!r} is not a decimal number", field=field) from None
+        result = _parse_decimal_text(value, field)
     else:
         raise MoneyError(f"{field} must be a decimal string", field=field)
     if not result.is_finite():

@@ -20,8 +20,12 @@ from puhui.lending.apr import (
     irr_apr,
     parse_unit_period,
     reg_z_apr,
+    schedule_apr,
 )
 from puhui.lending.dates import add_months
+from puhui.lending.schedule import generate_schedule
+from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 D = Decimal
 
@@ -189,3 +193,42 @@ def test_bad_flows_name_the_field() -> None:
 )
 def test_parse_unit_period(text: str, unit: UnitPeriod) -> None:
     assert parse_unit_period(text) == unit
+
+
+# -- audit defect 4: month-end schedules and single payments over a year ------------------
+def _month_end(year: int, month: int) -> date:
+    return add_months(date(year, month, 1), 1) - timedelta(days=1)
+
+
+def test_apr_month_end_schedule_counts_month_end_to_month_end() -> None:
+    """1,000 advanced on 31 January, six month-end payments of 172.55: Appendix J measures
+    month end to month end (Feb 28 back one month is Jan 31), a 1-month unit: 12.0033%.
+    We used to infer a 31-day unit and give 12.2309."""
+    flows = [Flow(date(2026, 1, 31), D(1000))]
+    flows += [Flow(_month_end(2026, m), D("-172.55")) for m in range(2, 8)]
+    assert infer_unit_period(flows) == UnitPeriod(1, "month")
+    assert reg_z_apr(flows).nominal.percent_text() == "12.0033"
+    assert irr_apr(flows).nominal.percent_text() == "12.0033"
+
+
+def test_apr_single_payment_over_a_year_has_a_one_year_unit() -> None:
+    """1,000 repaid as 1,210 after two years: the unit period is the term, capped at a year
+    (Appendix J (b)(3)), so 10% a year; we used to give 10.5 (a 730-day unit)."""
+    flows = [Flow(date(2026, 1, 1), D(1000)), Flow(date(2028, 1, 1), D(-1210))]
+    assert infer_unit_period(flows) == UnitPeriod(12, "month")
+    assert reg_z_apr(flows).nominal.percent_text() == "10.0000"
+
+
+@pytest.mark.parametrize("day", [27, 28, 29, 31])
+def test_stored_irr_of_identical_cash_flows_does_not_depend_on_the_month_end(day: int) -> None:
+    """10,000 over 6 months at 12%, monthly interest: the same six payments whether disbursed
+    on 27, 28, 29 or 31 January; the IRR stored at drawdown is 12.0002 for all (on 31 January
+    it used to be 12.1178)."""
+    terms = LoanTerms(
+        principal=D(10000),
+        nominal_rate=Rate.from_percent(12),
+        installments=6,
+        disbursed=date(2026, 1, day),
+        interest_period="same-as-repayment",  # type: ignore[arg-type]
+    )
+    assert schedule_apr(generate_schedule(terms)).nominal.percent_text() == "12.0002"

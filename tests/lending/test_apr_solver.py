@@ -29,7 +29,8 @@ STORED = D("0.0001")  # apr_nominal / apr_effective are stored to 0.0001 percent
 
 
 def old_interval(start: date, end: date, unit: UnitPeriod) -> tuple[int, Decimal]:
-    """`apr._interval` as it was before the fast solver (verbatim)."""
+    """`apr._interval` as it was before the fast solver (verbatim, but for the month count back,
+    which follows Appendix J's month-end rule since audit defect 4: `apr._back`)."""
     if unit.unit == "day":
         days = (end - start).days
         return days // unit.count, Decimal(days % unit.count) / Decimal(unit.count)
@@ -39,7 +40,7 @@ def old_interval(start: date, end: date, unit: UnitPeriod) -> tuple[int, Decimal
         return days // step, Decimal(days % step) / Decimal(step)
     if unit.unit == "semimonth":
         months = apr._months_back(start, end)
-        cursor = add_months(end, -months) if months else end
+        cursor = apr._back(end, months, start) if months else end
         full = 2 * months
         if cursor - timedelta(days=15) >= start:
             full += 1
@@ -49,7 +50,7 @@ def old_interval(start: date, end: date, unit: UnitPeriod) -> tuple[int, Decimal
         ) / Decimal(unit.count)
     months = apr._months_back(start, end)
     full, extra_months = divmod(months, unit.count)
-    cursor = add_months(end, -months)
+    cursor = apr._back(end, months, start)
     odd_days = Decimal((cursor - start).days)
     return full, (Decimal(extra_months) + odd_days / 30) / Decimal(unit.count)
 

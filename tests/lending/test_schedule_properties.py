@@ -122,3 +122,34 @@ def test_apr_of_a_fee_free_monthly_schedule_is_its_rate(
     # With whole unit periods and no odd days, Reg Z's actuarial equation is the same IRR.
     regz = reg_z_apr(flows, UnitPeriod(1, "month")).nominal.percent
     assert abs(regz - apr) < Decimal("1e-12")
+
+
+# -- audit defect 12: extreme inputs ended in a raw OverflowError --------------------------
+@settings(max_examples=60, deadline=None)
+@given(
+    engine=engines,
+    rate_pct=st.integers(0, 1000),
+    n=st.sampled_from([1, 12, 120, 600, 1200]),
+    frequency=st.sampled_from(["days", "weeks", "months"]),
+    every=st.integers(1, 12),
+)
+def test_schedule_overflow_is_a_validation_error(
+    engine: str, rate_pct: int, n: int, frequency: str, every: int
+) -> None:
+    """Any terms that pass validation give a schedule or a ValidationError naming a field,
+    never an OverflowError or a decimal signal: 1000% over 1200 months used to crash."""
+    terms = LoanTerms(
+        principal=Decimal(5000),
+        nominal_rate=Rate.from_percent(rate_pct),
+        installments=n,
+        disbursed=date(2026, 1, 1),
+        every=every,
+        frequency=frequency,  # type: ignore[arg-type]
+        engine=engine,  # type: ignore[arg-type]
+    )
+    try:
+        schedule = generate_schedule(terms)
+    except ValidationError as exc:
+        assert exc.field in ("nominal_rate", "installment_multiple")
+        return
+    assert schedule.total_principal == 500_000

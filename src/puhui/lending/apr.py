@@ -113,7 +113,7 @@ def _interval(start: date, end: date, unit: UnitPeriod) -> tuple[int, Decimal]:
         return full, Decimal(rest) / Decimal(step) if rest else _ZERO
     if unit.unit == "semimonth":
         months = _months_back(start, end)
-        cursor = add_months(end, -months) if months else end
+        cursor = _back(end, months, start) if months else end
         full = 2 * months
         if cursor - timedelta(days=15) >= start:
             full += 1
@@ -123,7 +123,7 @@ def _interval(start: date, end: date, unit: UnitPeriod) -> tuple[int, Decimal]:
         ) / Decimal(unit.count)
     months = _months_back(start, end)
     full, extra_months = divmod(months, unit.count)
-    odd_days = (add_months(end, -months) - start).days
+    odd_days = (_back(end, months, start) - start).days
     if not extra_months and not odd_days:
         return full, _ZERO
     return full, (Decimal(extra_months) + Decimal(odd_days) / 30) / Decimal(unit.count)
@@ -143,10 +143,10 @@ def _terms(
         months = end.year * 12 + end.month - origin
         cursor = end
         if months > 0:
-            cursor = add_months(end, -months)
+            cursor = _back(end, months, start)
             while cursor < start:
                 months -= 1
-                cursor = add_months(end, -months) if months else end
+                cursor = _back(end, months, start) if months else end
         else:
             months = 0
         odd_days = (cursor - start).days
@@ -154,10 +154,25 @@ def _terms(
     return terms
 
 
+def _is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def _back(end: date, months: int, start: date) -> date:
+    """`end` less whole calendar months, counted back as Appendix J counts them: when both the
+    term's start and `end` are the last days of their months, from month end to month end
+    (Feb 28 back one month is Jan 31, not Jan 28: an advance on Jan 31 repaid on Feb 28 is one
+    whole month); otherwise to the same day of the month, clamped to the month's end."""
+    back = add_months(end, -months)
+    if _is_month_end(end) and _is_month_end(start):
+        return add_months(back.replace(day=1), 1) - timedelta(days=1)
+    return back
+
+
 def _months_back(start: date, end: date) -> int:
     """Whole calendar months that fit when counting back from `end` towards `start`."""
     months = (end.year - start.year) * 12 + end.month - start.month
-    while months > 0 and add_months(end, -months) < start:
+    while months > 0 and _back(end, months, start) < start:
         months -= 1
     return max(months, 0)
 
@@ -275,6 +290,9 @@ def infer_unit_period(flows: Sequence[Flow]) -> UnitPeriod:
     start = _check(flows)
     paid = sorted({f.on for f in flows if f.amount < 0})
     if len(paid) == 1:
+        # A single payment: the unit period is the term, but never longer than a year.
+        if paid[0] > add_months(start, 12):
+            return UnitPeriod(12, "month")
         return UnitPeriod(max((paid[0] - start).days, 1), "day")
     votes: Counter[UnitPeriod] = Counter()
     for a, b in pairwise(paid):
@@ -285,7 +303,9 @@ def infer_unit_period(flows: Sequence[Flow]) -> UnitPeriod:
 def _classify(a: date, b: date) -> UnitPeriod:
     days = (b - a).days
     for months in range(1, 13):
-        if add_months(a, months) == b:
+        if add_months(a, months) == b or (
+            _is_month_end(a) and _is_month_end(b) and _back(b, months, a) == a
+        ):
             return UnitPeriod(months, "month")
     if days % 7 == 0:
         return UnitPeriod(days // 7, "week")

@@ -7,6 +7,7 @@ and `progressive.py` (Fineract's progressive EMI calculator).
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -127,12 +128,21 @@ def format_minor(minor: int, digits: int) -> str:
 
 def generate_schedule(terms: LoanTerms) -> Schedule:
     """The repayment schedule of `terms`, to the cent as Apache Fineract computes it."""
-    if terms.engine is ScheduleEngine.PROGRESSIVE:
-        from puhui.lending.progressive import progressive_installments
+    try:
+        if terms.engine is ScheduleEngine.PROGRESSIVE:
+            from puhui.lending.progressive import progressive_installments
 
-        rows = progressive_installments(terms)
-    else:
-        from puhui.lending.cumulative import cumulative_installments
+            rows = progressive_installments(terms)
+        else:
+            from puhui.lending.cumulative import cumulative_installments
 
-        rows = cumulative_installments(terms)
+            rows = cumulative_installments(terms)
+    except (OverflowError, decimal.InvalidOperation, decimal.Overflow):
+        # Each input is in range, but together they compound past what the arithmetic holds
+        # (1000% a year over 1200 months): a bad request, not a crash.
+        raise ValidationError(
+            f"a nominal rate of {terms.nominal_rate} over {terms.installments} installments"
+            " compounds beyond any payable amount; lower the rate or the number of installments",
+            field="nominal_rate",
+        ) from None
     return Schedule(terms=terms, installments=tuple(rows))
