@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from puhui.errors import ValidationError
 from puhui.lending.reamortize import reamortized
-from puhui.lending.schedule import Schedule
+from puhui.lending.schedule import Schedule, generate_schedule
+from puhui.lending.terms import LoanTerms
+from puhui.rate import Rate
 
 from .fineract import schedule
 
@@ -48,3 +52,31 @@ def test_bad_input_names_the_field() -> None:
     with pytest.raises(ValidationError) as exc:
         reamortized(s, 3, 0)
     assert exc.value.field == "outstanding"
+
+
+# -- audit defect 8: reamortized() moved month-end due dates to the 28th -------------------
+@settings(max_examples=80, deadline=None)
+@given(
+    day=st.integers(0, 730),
+    n=st.integers(2, 12),
+    paid=st.integers(0, 11),
+    engine=st.sampled_from(["cumulative", "progressive"]),
+)
+def test_reamortized_keeps_every_due_date(day: int, n: int, paid: int, engine: str) -> None:
+    """Same due dates, as promised, whatever the day of the month (31 January's loan falls
+    due on 28 February, then 31 March: its re-amortization must too)."""
+    assume(paid < n)
+    disbursed = date(2026, 1, 1) + timedelta(days=day)
+    original = generate_schedule(
+        LoanTerms(
+            principal=Decimal(6000),
+            nominal_rate=Rate.from_percent(12),
+            installments=n,
+            disbursed=disbursed,
+            engine=engine,  # type: ignore[arg-type]
+        )
+    )
+    again = reamortized(original, paid, 300_000)
+    assert [i.due_date for i in again.installments] == [
+        i.due_date for i in original.installments[paid:]
+    ]

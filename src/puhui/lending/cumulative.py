@@ -127,7 +127,7 @@ class _Cumulative:
     # -- the loop ------------------------------------------------------------------------
     def installments(self) -> list[Installment]:
         t, a = self.t, self.a
-        dates = due_dates(t.disbursed, t.frequency, t.every, self.n, t.first_due)
+        dates = due_dates(t.disbursed, t.frequency, t.every, self.n, t.first_due, t.due_day)
         flat = t.interest_method is InterestMethod.FLAT
         fee = a.money(t.installment_fee)
         total_interest = Decimal(0)

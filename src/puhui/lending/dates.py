@@ -41,9 +41,22 @@ def months_between(start: date, end: date) -> int:
 
 
 def due_dates(
-    disbursed: date, frequency: Frequency, every: int, count: int, first_due: date | None = None
+    disbursed: date,
+    frequency: Frequency,
+    every: int,
+    count: int,
+    first_due: date | None = None,
+    due_day: int | None = None,
 ) -> list[date]:
-    """Due dates of `count` installments; each is counted from the seed so month ends hold."""
+    """Due dates of `count` installments; each is counted from the seed so month ends hold.
+
+    `due_day` (monthly repayments only) pins every due date to that day of the month, clamped
+    to the month's end: a schedule re-amortized from a 28 February due date of a loan drawn on
+    31 January still falls due on 31 March, not 28 March."""
     if first_due is None:
-        return [add_period(disbursed, frequency, every * k) for k in range(1, count + 1)]
-    return [add_period(first_due, frequency, every * k) for k in range(count)]
+        dates = [add_period(disbursed, frequency, every * k) for k in range(1, count + 1)]
+    else:
+        dates = [add_period(first_due, frequency, every * k) for k in range(count)]
+    if due_day is None or frequency is not Frequency.MONTHS:
+        return dates
+    return [d.replace(day=min(due_day, calendar.monthrange(d.year, d.month)[1])) for d in dates]

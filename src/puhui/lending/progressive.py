@@ -155,7 +155,12 @@ def progressive_installments(terms: LoanTerms) -> list[Installment]:
         )
     a = Arith(terms.scale, terms.rounding)
     dates = due_dates(
-        terms.disbursed, terms.frequency, terms.every, terms.installments, terms.first_due
+        terms.disbursed,
+        terms.frequency,
+        terms.every,
+        terms.installments,
+        terms.first_due,
+        terms.due_day,
     )
     starts = [terms.disbursed, *dates[:-1]]
     minus_one = [periodic_rate(terms, s, e, a) for s, e in zip(starts, dates, strict=True)]

@@ -37,6 +37,7 @@ def reamortized(schedule: Schedule, paid_through: int, outstanding: int) -> Sche
         installments=len(rows) - paid_through,
         disbursed=start,
         first_due=rows[paid_through].due_date,
+        due_day=t.due_day or (t.first_due or t.disbursed).day,
         grace_principal=max(t.grace_principal - paid_through, 0),
         grace_interest=max(t.grace_interest - paid_through, 0),
         interest_free=max(t.interest_free - paid_through, 0),

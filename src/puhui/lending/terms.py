@@ -99,7 +99,8 @@ class LoanTerms:
     `grace_principal`: first N periods carry no principal. `grace_interest`: first N periods
     carry no interest *payment* (the interest is deferred to the first period after).
     `interest_free`: first N periods charge no interest at all (Fineract's grace on interest
-    charged). `installment_multiple`: round the installment to multiples of this many major
+    charged). `due_day`: monthly due dates fall on this day of the month (clamped to the
+    month's end). `installment_multiple`: round the installment to multiples of this many major
     units (Fineract's installmentAmountInMultiplesOf).
     """
 
@@ -116,6 +117,7 @@ class LoanTerms:
     days_in_year: DaysInYear = DaysInYear.ACTUAL
     days_in_month: DaysInMonth = DaysInMonth.ACTUAL
     first_due: date | None = None
+    due_day: int | None = None
     currency: str = "CNY"
     digits: int | None = None
     rounding: Rounding = Rounding.HALF_EVEN
@@ -142,6 +144,10 @@ class LoanTerms:
         _positive_int(self.every, "every")
         if not isinstance(self.disbursed, date):
             raise ValidationError("disbursed must be a date", field="disbursed")
+        if self.due_day is not None:
+            _positive_int(self.due_day, "due_day")
+            if self.due_day > 31:
+                raise ValidationError("due_day must be between 1 and 31", field="due_day")
         if self.first_due is not None and self.first_due <= self.disbursed:
             raise ValidationError("first_due must be after disbursed", field="first_due")
         digits = exponent(self.currency) if self.digits is None else self.digits
