@@ -26,7 +26,7 @@ def weekly_product(write_off_dpd: int = 12, version: int = 1) -> Product:
     data["id"] = "weekly-test"
     data["version"] = version
     data["terms"] = {"installments": [2, 3, 4], "frequency": "weeks", "every": 1}
-    data["overdue"] = {"penalty_rate": "27%", "grace_days": 2}
+    data["overdue"] = {"penalty_multiplier": "1.5", "grace_days": 2}
     data["delinquency"] = {
         "buckets": [
             {"name": "M1", "from": 1, "to": 5},

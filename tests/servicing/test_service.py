@@ -164,7 +164,10 @@ def test_overdue_penalty_buckets_write_off_and_recovery(service: LendingService)
     gone = service.loan(loan.id)
     assert gone.status == LoanStatus.WRITTEN_OFF and gone.principal_outstanding == 0
     assert gone.written_off > 300_000
-    assert service.line("L0").available == service.line("L0").limit
+    # Audit defect 1: the write-off used to give the whole limit back.
+    line = service.line("L0")
+    assert line.written_off == 300_000 and line.status.value == "frozen"
+    assert line.available == line.limit - 300_000
     assert_reconciled(service)
     recovery = service.repay(loan.id, "100", "rec1")
     assert recovery.kind == "recovery" and service.loan(loan.id).recovered == 10_000

@@ -11,7 +11,7 @@ Penalty interest on overdue principal is the same function at the product's pena
 from __future__ import annotations
 
 import decimal
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from puhui.errors import ValidationError
@@ -86,3 +86,32 @@ def daily_interest(
     """Interest in minor units, rounded once (`start` is needed only for ACTUAL years)."""
     exact = accrual_exact(principal, rate, days, days_in_year, start)
     return int(exact.quantize(Decimal(1), rounding=rounding.decimal_mode))
+
+
+#: Daily accrual in exact integers, as COB does it: each day adds `principal x rate_ppm x
+#: weight` to a numerator whose unit is 1 / divisor minor units. A fixed day count (360, 364,
+#: 365 days) has weight 1 and divisor PPM x days. An actual/actual count (each day against its
+#: own calendar year, as Fineract's progressive calculator) uses one divisor for every year,
+#: PPM x 365 x 366, and weighs a day of a 365-day year 366 and a day of a leap year 365.
+ACTUAL_YEARS = 365 * 366
+#: `year_days` of a loan whose days count against their own calendar year's length.
+ACTUAL_YEAR_DAYS = 0
+#: The largest weight a day can carry (a day of a 365-day year under actual/actual).
+MAX_DAY_WEIGHT = 366
+_PPM = 1_000_000
+
+
+def accrual_divisor(year_days: int) -> int:
+    """The denominator of a loan's accrual numerators (see `day_weight`)."""
+    return _PPM * (ACTUAL_YEARS if year_days == ACTUAL_YEAR_DAYS else year_days)
+
+
+def day_weight(year_days: int, day: date) -> int:
+    """The weight of one accrual day (the night from `day` to the next): 1 for a fixed count;
+    for actual/actual the length of the *other* year kind, so that the day adds exactly
+    rate / (length of its year). A day belongs to the year it ends in: 31 December counts in
+    the next year, as Fineract's progressive calculator splits a period at 31 December."""
+    if year_days != ACTUAL_YEAR_DAYS:
+        return 1
+    ends_in = (day + timedelta(days=1)).year
+    return ACTUAL_YEARS // DaysInYear.ACTUAL.days(ends_in)

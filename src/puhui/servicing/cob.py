@@ -3,11 +3,14 @@
 Steps, in order, each in its own transaction together with its status row (so a crash
 resumes at the first step not done, and running a date again changes nothing):
 
-1. `accrue`    — the day's interest on principal outstanding, for loans disbursed and not
-                 yet mature. Exact: the numerator `principal × nominal_rate_ppm` is added
-                 to the carried remainder `interest_rem`, the quotient is today's interest;
-                 so the sum of daily accruals is the exact interest rounded down, never drifting.
-2. `penalty`   — penalty interest, the same way, on principal overdue beyond the grace days.
+1. `accrue`    — the day's contract interest on the principal outstanding that is not
+                 overdue, for loans disbursed and not yet mature. Exact: the numerator
+                 `principal × nominal_rate_ppm × day weight` is added to the carried remainder
+                 `interest_rem`, the quotient is today's interest; so the sum of daily accruals
+                 is the exact interest rounded down, never drifting (`interest.day_weight`:
+                 actual/actual loans count each day against its own year's length).
+2. `penalty`   — the overdue rate, the same way, on principal overdue beyond the grace days:
+                 it replaces the contract rate there (PBOC 银发〔2003〕251号), it is not added.
 3. `bill`      — installments falling due on the next date become due: their principal
                  (never more than is still unbilled; the last takes the rest) and the interest
                  accrued in the period, rounded the product's way (the +1 cent of rounding up
@@ -15,7 +18,9 @@ resumes at the first step not done, and running a date again changes nothing):
 4. `age`       — overdue principal, days past due (counted from the due date once the grace
                  days have passed, as `delinquency.days_past_due`) and the bucket.
 5. `write_off` — loans at the product's write-off DPD: every receivable to write-off expense.
-6. `advance`   — the business date moves to the next date.
+6. `freeze`    — every line of a customer with a loan at the product's freeze DPD, or written
+                 off, is frozen (no new drawdowns until an operator unfreezes it).
+7. `advance`   — the business date moves to the next date.
 
 The per-loan changes are single SQL statements over all loans; the general ledger gets ONE
 aggregated transfer per currency per step per day, with a deterministic id (via the outbox).
@@ -29,6 +34,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from puhui.errors import ValidationError
+from puhui.lending.interest import ACTUAL_YEAR_DAYS, ACTUAL_YEARS, day_weight
 from puhui.rate import PPM
 from puhui.servicing.catalog import business_day
 from puhui.servicing.chart import Code, TransferCode, transfer_id
@@ -36,7 +42,19 @@ from puhui.servicing.loans import age
 from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
 
-STEPS = ("accrue", "penalty", "bill", "age", "write_off", "advance")
+STEPS = ("accrue", "penalty", "bill", "age", "write_off", "freeze", "advance")
+
+#: The accrual divisor and a day's weight, as SQL over a loan row (`lending.interest`).
+_DIV = (
+    f"({PPM} * (CASE WHEN year_days = {ACTUAL_YEAR_DAYS} THEN {ACTUAL_YEARS} ELSE year_days END))"
+)
+_WEIGHT = f"(CASE WHEN year_days = {ACTUAL_YEAR_DAYS} THEN :w ELSE 1 END)"
+
+
+def _weighted(sql: str, day: date) -> str:
+    """`sql` with the day's actual/actual weight in place of `:w` (an integer we compute)."""
+    return sql.replace(":w", str(day_weight(ACTUAL_YEAR_DAYS, day)))
+
 
 StepResult = tuple[int, list[Posting]]
 
@@ -78,8 +96,12 @@ def _post(
 
 def _accrue(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = "(interest_rem + principal_outstanding * nominal_rate_ppm)"
-    div = f"({PPM} * year_days)"
+    inc = _weighted(
+        f"(interest_rem + (principal_outstanding - principal_overdue) * nominal_rate_ppm"
+        f" * {_WEIGHT})",
+        day,
+    )
+    div = _DIV
     cond = "status = 'active' AND accrual_day < ? AND disbursed_day <= ? AND maturity_day > ?"
     rows = db.all(
         f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond}"
@@ -88,7 +110,8 @@ def _accrue(db: Db, day: date) -> StepResult:
     )
     db.execute(
         f"UPDATE lending_loans SET interest_unbilled = interest_unbilled + {inc} / {div},"
-        f" interest_period = interest_period + {inc} / {div}, interest_rem = {inc} % {div},"
+        f" interest_period = interest_period + {inc} / {div},"
+        f" interest_earned = interest_earned + {inc} / {div}, interest_rem = {inc} % {div},"
         f" accrual_day = ? WHERE {cond}",
         (d, d, d, d),
     )
@@ -98,8 +121,8 @@ def _accrue(db: Db, day: date) -> StepResult:
 
 def _penalty(db: Db, day: date) -> StepResult:
     d = day.toordinal()
-    inc = "(penalty_rem + principal_overdue * penalty_rate_ppm)"
-    div = f"({PPM} * year_days)"
+    inc = _weighted(f"(penalty_rem + principal_overdue * penalty_rate_ppm * {_WEIGHT})", day)
+    div = _DIV
     cond = "status = 'active' AND principal_overdue > 0 AND penalty_day < ?"
     rows = db.all(
         f"SELECT ledger, COUNT(*), SUM({inc} / {div}) FROM lending_loans WHERE {cond}"
@@ -108,6 +131,7 @@ def _penalty(db: Db, day: date) -> StepResult:
     )
     db.execute(
         f"UPDATE lending_loans SET penalty_unpaid = penalty_unpaid + {inc} / {div},"
+        f" penalty_earned = penalty_earned + {inc} / {div},"
         f" penalty_rem = {inc} % {div}, penalty_day = ? WHERE {cond}",
         (d, d),
     )
@@ -121,7 +145,7 @@ _ROUND_UP = """(CASE l.rounding
     WHEN 'half-up' THEN (CASE WHEN 2 * l.interest_rem >= {D} THEN 1 ELSE 0 END)
     WHEN 'up' THEN (CASE WHEN l.interest_rem > 0 THEN 1 ELSE 0 END)
     WHEN 'ceiling' THEN (CASE WHEN l.interest_rem > 0 THEN 1 ELSE 0 END)
-    ELSE 0 END)""".format(D=f"({PPM} * l.year_days)")
+    ELSE 0 END)""".format(D=_DIV.replace("year_days", "l.year_days"))
 
 
 def _bill(db: Db, day: date) -> StepResult:
@@ -149,7 +173,9 @@ def _bill(db: Db, day: date) -> StepResult:
     db.execute(
         "UPDATE lending_loans AS l SET principal_billed = l.principal_billed + i.principal_billed,"
         " interest_billed = l.interest_billed + i.interest_billed,"
+        " interest_earned = l.interest_earned + i.interest_billed - l.interest_unbilled,"
         " fee_billed = l.fee_billed + i.fee_billed,"
+        " fee_earned = l.fee_earned + i.fee_billed,"
         " interest_unbilled = 0, interest_rem = 0, interest_period = 0,"
         " oldest_due_day = CASE WHEN l.oldest_due_day IS NULL AND"
         " i.principal_billed + i.interest_billed + i.fee_billed > 0 THEN i.due_day"
@@ -178,7 +204,8 @@ def _write_off(db: Db, day: date) -> StepResult:
     )
     db.execute(
         "UPDATE lending_loans SET written_off = principal_outstanding + interest_unbilled"
-        " + interest_billed + fee_billed + penalty_unpaid, principal_outstanding = 0,"
+        " + interest_billed + fee_billed + penalty_unpaid,"
+        " principal_written_off = principal_outstanding, principal_outstanding = 0,"
         " principal_billed = 0, principal_overdue = 0, interest_unbilled = 0,"
         " interest_billed = 0, interest_rem = 0, interest_period = 0, fee_billed = 0,"
         " penalty_unpaid = 0, penalty_rem = 0, status = 'written_off', closed_day = ?"
@@ -194,6 +221,18 @@ def _write_off(db: Db, day: date) -> StepResult:
     return sum(int(r[1]) for r in rows), _post(day, "write_off", rows, legs)
 
 
+def _freeze(db: Db, day: date) -> StepResult:
+    """Freeze every active line of a customer who has a loan at its product's freeze DPD or
+    written off (the rule is each loan's product data, copied onto the loan at drawdown)."""
+    cursor = db.execute(
+        "UPDATE lending_lines SET status = 'frozen' WHERE status = 'active' AND customer_id IN"
+        " (SELECT c.customer_id FROM lending_loans AS l JOIN lending_lines AS c"
+        " ON c.id = l.line_id WHERE l.status = 'written_off'"
+        " OR (l.status = 'active' AND l.dpd >= l.freeze_dpd))"
+    )
+    return max(int(cursor.rowcount or 0), 0), []
+
+
 def _advance(db: Db, day: date) -> StepResult:
     db.execute("UPDATE lending_state SET business_day = ? WHERE k = 1", (day.toordinal() + 1,))
     return 0, []
@@ -205,6 +244,7 @@ _STEP_FUNCTIONS: dict[str, Callable[[Db, date], StepResult]] = {
     "bill": _bill,
     "age": _age,
     "write_off": _write_off,
+    "freeze": _freeze,
     "advance": _advance,
 }
 

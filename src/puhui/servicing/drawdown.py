@@ -17,15 +17,26 @@ from typing import Any
 
 from puhui.errors import ConflictError, PuhuiError, ValidationError
 from puhui.lending.apr import AprResult, schedule_apr
+from puhui.lending.interest import (
+    ACTUAL_YEAR_DAYS,
+    MAX_DAY_WEIGHT,
+    accrual_divisor,
+)
 from puhui.lending.products import Product
 from puhui.lending.schedule import Schedule, generate_schedule
-from puhui.lending.terms import DaysInYear, InterestMethod, InterestPeriod
+from puhui.lending.terms import (
+    Amortization,
+    DaysInYear,
+    InterestMethod,
+    InterestPeriod,
+    ScheduleEngine,
+)
 from puhui.money import Money, exponent
 from puhui.rate import PPM, Rate
 from puhui.servicing.catalog import business_day, load_product
 from puhui.servicing.chart import Code, TransferCode, ledger_of, transfer_id
 from puhui.servicing.lines import CreditLine, LineStatus, get_line, get_lines, parse_amount
-from puhui.servicing.loans import ACTUAL_K, BALANCE_COLUMNS, LoanRow, LoanStatus, load_loan
+from puhui.servicing.loans import ACTUAL_K, LOAN_COLUMNS, LoanRow, LoanStatus, load_loan
 from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
 
@@ -105,12 +116,26 @@ def check_serviceable(product: Product) -> None:
             field="product",
         )
     product.nominal_rate.per_unit(PPM, "nominal_rate")
-    product.overdue.penalty_rate.per_unit(PPM, "overdue.penalty_rate")
 
 
-def _accrual_k(product: Product) -> int:
+def year_days(product: Product) -> int:
+    """The loan's accrual day count, as its schedule counts days: a fixed 360/364/365, or for
+    actual days-in-year 365 under the cumulative engine (Fineract divides daily interest by
+    365 even in leap years) and each calendar year's own length under the progressive one."""
     diy = product.schedule.days_in_year
-    return ACTUAL_K if diy is DaysInYear.ACTUAL else diy.days()  # D360 / D364 / D365
+    if diy is not DaysInYear.ACTUAL:
+        return diy.days()
+    if product.schedule.engine is ScheduleEngine.PROGRESSIVE:
+        return ACTUAL_YEAR_DAYS
+    return ACTUAL_K
+
+
+def max_principal(rate_ppm: int, penalty_ppm: int, days: int) -> int:
+    """The largest principal whose exact daily accrual fits 64-bit SQL integers on both
+    backends: numerator + principal x rate x day weight < 2^63 (SQLite would silently turn to
+    floating point above it, PostgreSQL would fail the day's COB)."""
+    per_day = max(rate_ppm, penalty_ppm, 1) * (MAX_DAY_WEIGHT if days == ACTUAL_YEAR_DAYS else 1)
+    return (2**63 - 1 - 2 * accrual_divisor(days)) // per_day
 
 
 class _Batch:
@@ -147,12 +172,8 @@ class _Batch:
     def write(self) -> None:
         db = self.db
         db.many(
-            "INSERT INTO lending_loans (id, client_id, line_id, product_id, product_version,"
-            " currency, ledger, principal, installments, disbursed_day, maturity_day,"
-            " apr_nominal_pct, apr_effective_pct, upfront_fee, nominal_rate_ppm,"
-            " penalty_rate_ppm, year_days, rounding, grace_days, write_off_dpd, status,"
-            " principal_outstanding)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO lending_loans ({', '.join(LOAN_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(LOAN_COLUMNS))})",
             self.loans,
         )
         db.many(
@@ -161,6 +182,25 @@ class _Batch:
             self.installments,
         )
         enqueue(db, self.postings)
+
+
+def _check_same_request(loan: LoanRow, request: DrawdownRequest) -> None:
+    """A retry must ask for what the first request booked; a reused client id with another
+    line, amount, term, amortization or currency is refused, not answered with the first loan."""
+    asked = parse_amount(request.amount, loan.currency)
+    amortization = request.amortization
+    if amortization is not None:
+        amortization = Amortization.parse(amortization, "amortization").value
+    if (
+        loan.line_id != request.line_id
+        or asked != loan.principal
+        or request.installments != loan.installments
+        or request.currency not in (None, loan.currency)
+        or amortization not in (None, loan.amortization)
+    ):
+        raise ConflictError(
+            f"client_id {request.client_id!r} was used for another drawdown", field="client_id"
+        )
 
 
 def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownResult:
@@ -172,12 +212,8 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
     if earlier is None and client_id in batch.existing:
         earlier = DrawdownResult(load_loan(db, loan_id=batch.existing[client_id]), created=False)
     if earlier is not None:
-        loan = earlier.loan
-        if loan.line_id != request.line_id:
-            raise ConflictError(
-                f"client_id {client_id!r} was used for another drawdown", field="client_id"
-            )
-        return DrawdownResult(loan, created=False)
+        _check_same_request(earlier.loan, request)
+        return DrawdownResult(earlier.loan, created=False)
     line = batch.line(request.line_id)
     if request.currency is not None:
         ledger_of(request.currency)
@@ -210,34 +246,49 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
         raise ValidationError(
             "product digits differ from the currency's minor units", field="product"
         )
-    upfront = schedule.upfront_fee
-    number = ledger_of(line.currency)
-    rows = schedule.installments
-    values = (
-        new_id,
-        client_id,
-        line.id,
-        product.id,
-        product.version,
-        line.currency,
-        number,
-        amount,
-        len(rows),
-        today,
-        rows[-1].due_date.toordinal(),
-        apr.nominal.percent_text(),
-        apr.effective.percent_text(),
-        upfront,
-        line.nominal_rate.per_unit(PPM, "nominal_rate"),
-        product.overdue.penalty_rate.per_unit(PPM, "overdue.penalty_rate"),
-        _accrual_k(product),
-        product.schedule.rounding.value,
-        product.overdue.grace_days,
-        product.delinquency.write_off_dpd,
-        LoanStatus.ACTIVE.value,
-        amount,
+    rate_ppm = line.nominal_rate.per_unit(PPM, "nominal_rate")
+    penalty_ppm = product.overdue.penalty_rate(line.nominal_rate).per_unit(
+        PPM, "overdue.penalty_multiplier"
     )
-    batch.loans.append(values)
+    days = year_days(product)
+    ceiling = max_principal(rate_ppm, penalty_ppm, days)
+    if amount > ceiling:
+        raise ValidationError(
+            f"amount {request.amount} is larger than a loan at this rate can accrue exactly"
+            f" (at most {Money(ceiling, line.currency).amount})",
+            field="amount",
+        )
+    upfront = schedule.upfront_fee
+    rows = schedule.installments
+    loan = LoanRow(
+        id=new_id,
+        client_id=client_id,
+        line_id=line.id,
+        product_id=product.id,
+        product_version=product.version,
+        currency=line.currency,
+        ledger=ledger_of(line.currency),
+        principal=amount,
+        installments=len(rows),
+        amortization=schedule.terms.amortization.value,
+        disbursed_day=today,
+        maturity_day=rows[-1].due_date.toordinal(),
+        apr_nominal_pct=apr.nominal.percent_text(),
+        apr_effective_pct=apr.effective.percent_text(),
+        upfront_fee=upfront,
+        nominal_rate_ppm=rate_ppm,
+        penalty_rate_ppm=penalty_ppm,
+        year_days=days,
+        rounding=product.schedule.rounding.value,
+        grace_days=product.overdue.grace_days,
+        freeze_dpd=product.delinquency.freeze_line_dpd,
+        write_off_dpd=product.delinquency.write_off_dpd,
+        status=LoanStatus.ACTIVE.value,
+        principal_outstanding=amount,
+        fee_earned=upfront,
+    )
+    number = loan.ledger
+    batch.loans.append(loan.values())
     last = rows[-1].n
     batch.installments.extend(
         (
@@ -274,8 +325,6 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
             )
         )
     batch.drawn[line.id] += amount
-    # A fresh loan: its balances are the schema defaults (nothing billed, accrued or paid).
-    loan = LoanRow.from_row((*values, *([0] * (len(BALANCE_COLUMNS) - 1)), None, 0, "M0", None))
     result = DrawdownResult(loan, created=True, schedule=schedule)
     batch.booked[client_id] = result
     return result

@@ -1,6 +1,7 @@
 """Credit lines (授信): a limit at a price (its nominal annual rate) until an expiry.
 
-available = limit − outstanding principal of the line's loans (never below zero). A drawdown
+available = limit − outstanding principal − written-off principal of the line's loans (never
+below zero): a write-off never gives the customer the limit back. A drawdown
 locks its line row first (`SELECT ... FOR UPDATE` on PostgreSQL, the database write lock on
 SQLite) and computes `available` under that lock, so concurrent drawdowns on one line are
 serialised and can never together exceed the limit.
@@ -42,10 +43,11 @@ class CreditLine:
     product_id: str
     product_version: int
     outstanding: int
+    written_off: int = 0
 
     @property
     def available(self) -> int:
-        return max(0, self.limit - self.outstanding)
+        return max(0, self.limit - self.outstanding - self.written_off)
 
     def to_dict(self) -> dict[str, Any]:
         digits = exponent(self.currency)
@@ -59,6 +61,7 @@ class CreditLine:
             "currency": self.currency,
             "limit": fmt(self.limit),
             "outstanding": fmt(self.outstanding),
+            "written_off": fmt(self.written_off),
             "available": fmt(self.available),
             "annual_rate": self.nominal_rate.percent_text(None),
             "expires": self.expires.isoformat(),
@@ -92,14 +95,15 @@ _COLUMNS = (
 
 
 def _row_to_line(db: Db, row: Any) -> CreditLine:
-    (outstanding,) = db.one(
-        "SELECT COALESCE(SUM(principal_outstanding), 0) FROM lending_loans WHERE line_id = ?",
+    used = db.one(
+        "SELECT COALESCE(SUM(principal_outstanding), 0), COALESCE(SUM(principal_written_off), 0)"
+        " FROM lending_loans WHERE line_id = ?",
         (row[0],),
     )
-    return _line(row, int(outstanding))
+    return _line(row, int(used[0]), int(used[1]))
 
 
-def _line(row: Any, outstanding: int) -> CreditLine:
+def _line(row: Any, outstanding: int, written_off: int) -> CreditLine:
     return CreditLine(
         id=str(row[0]),
         customer_id=str(row[1]),
@@ -111,6 +115,7 @@ def _line(row: Any, outstanding: int) -> CreditLine:
         product_id=str(row[7]),
         product_version=int(row[8]),
         outstanding=outstanding,
+        written_off=written_off,
     )
 
 
@@ -134,15 +139,16 @@ def get_lines(db: Db, line_ids: Sequence[str], *, lock: bool = False) -> dict[st
             + (db.for_update if lock else ""),
             chunk,
         )
-        outstanding = dict(
-            db.all(
-                "SELECT line_id, SUM(principal_outstanding) FROM lending_loans"
-                f" WHERE line_id IN ({marks}) GROUP BY line_id",
+        used = {
+            r[0]: (int(r[1] or 0), int(r[2] or 0))
+            for r in db.all(
+                "SELECT line_id, SUM(principal_outstanding), SUM(principal_written_off)"
+                f" FROM lending_loans WHERE line_id IN ({marks}) GROUP BY line_id",
                 chunk,
             )
-        )
+        }
         for row in rows:
-            found[str(row[0])] = _line(row, int(outstanding.get(row[0]) or 0))
+            found[str(row[0])] = _line(row, *used.get(row[0], (0, 0)))
     return found
 
 

@@ -10,7 +10,7 @@ from day to day, so no cent is lost or invented by daily rounding (see `cob.py`)
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -31,6 +31,7 @@ class LoanStatus(enum.StrEnum):
 #: years (so accrued interest equals the schedule's to the cent).
 ACTUAL_K = 365
 
+#: What a loan owes and has earned, changed by every operation (`save_balances` writes them).
 BALANCE_COLUMNS = (
     "principal_outstanding",
     "principal_billed",
@@ -44,42 +45,19 @@ BALANCE_COLUMNS = (
     "penalty_rem",
     "credit_balance",
     "written_off",
+    "principal_written_off",
     "recovered",
+    "interest_earned",
+    "fee_earned",
+    "penalty_earned",
+    "early_fee_paid",
 )
-_LOAN_COLUMNS = (
-    "id",
-    "client_id",
-    "line_id",
-    "product_id",
-    "product_version",
-    "currency",
-    "ledger",
-    "principal",
-    "installments",
-    "disbursed_day",
-    "maturity_day",
-    "apr_nominal_pct",
-    "apr_effective_pct",
-    "upfront_fee",
-    "nominal_rate_ppm",
-    "penalty_rate_ppm",
-    "year_days",
-    "rounding",
-    "grace_days",
-    "write_off_dpd",
-    "status",
-    *BALANCE_COLUMNS,
-    "oldest_due_day",
-    "dpd",
-    "bucket",
-    "closed_day",
-)
-LOAN_SELECT = "SELECT " + ", ".join(_LOAN_COLUMNS) + " FROM lending_loans"
 
 
 @dataclass(slots=True)
 class LoanRow:
-    """One loan as stored (mutable while a service call works on it)."""
+    """One loan as stored (mutable while a service call works on it). The fields are the
+    columns of `lending_loans`, in order (`LOAN_SELECT` reads them)."""
 
     id: int
     client_id: str
@@ -90,6 +68,7 @@ class LoanRow:
     ledger: int
     principal: int
     installments: int
+    amortization: str
     disbursed_day: int
     maturity_day: int
     apr_nominal_pct: str
@@ -100,29 +79,44 @@ class LoanRow:
     year_days: int
     rounding: str
     grace_days: int
+    freeze_dpd: int
     write_off_dpd: int
     status: str
     principal_outstanding: int
-    principal_billed: int
-    principal_overdue: int
-    interest_unbilled: int
-    interest_billed: int
-    interest_rem: int
-    interest_period: int
-    fee_billed: int
-    penalty_unpaid: int
-    penalty_rem: int
-    credit_balance: int
-    written_off: int
-    recovered: int
-    oldest_due_day: int | None
-    dpd: int
-    bucket: str
-    closed_day: int | None
+    principal_billed: int = 0
+    principal_overdue: int = 0
+    interest_unbilled: int = 0
+    interest_billed: int = 0
+    interest_rem: int = 0
+    interest_period: int = 0
+    fee_billed: int = 0
+    penalty_unpaid: int = 0
+    penalty_rem: int = 0
+    credit_balance: int = 0
+    written_off: int = 0
+    principal_written_off: int = 0
+    recovered: int = 0
+    #: Income recognised over the loan's life (interest accrued and its billing rounding;
+    #: upfront, installment and early-repayment fees; penalty interest): what reconciliation
+    #: ties the income accounts to.
+    interest_earned: int = 0
+    fee_earned: int = 0
+    penalty_earned: int = 0
+    early_fee_paid: int = 0
+    accrual_day: int = 0
+    penalty_day: int = 0
+    oldest_due_day: int | None = None
+    dpd: int = 0
+    bucket: str = "M0"
+    closed_day: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> LoanRow:
         return cls(*row)
+
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in column order, for an INSERT of all `LOAN_COLUMNS`."""
+        return astuple(self)
 
     @property
     def nominal_rate(self) -> Rate:
@@ -183,6 +177,10 @@ class LoanRow:
             if self.closed_day is None
             else date.fromordinal(self.closed_day).isoformat(),
         }
+
+
+LOAN_COLUMNS = tuple(f.name for f in fields(LoanRow))
+LOAN_SELECT = "SELECT " + ", ".join(LOAN_COLUMNS) + " FROM lending_loans"
 
 
 def load_loan(

@@ -22,8 +22,9 @@ from typing import Any
 
 from puhui.errors import ConflictError, NotFoundError, ValidationError
 from puhui.lending import payoff as lending_payoff
-from puhui.lending.allocation import Bucket, Component, Due, allocate
-from puhui.lending.payoff import Owed
+from puhui.lending.allocation import Allocation, Bucket, Component, Due, allocate
+from puhui.lending.payoff import Owed, Upcoming, split_prepayment
+from puhui.lending.products import Product
 from puhui.servicing.catalog import business_date, load_product
 from puhui.servicing.chart import Code, TransferCode, transfer_id
 from puhui.servicing.lines import parse_amount
@@ -37,6 +38,11 @@ from puhui.servicing.loans import (
 )
 from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
+
+#: The journal's paid-component columns (net: a reversal's are negative, less any credit it
+#: applied), which reconciliation ties each loan's balances to.
+_PAID_ORDER = (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
+_PAID_COLUMNS = "paid_principal, paid_interest, paid_fee, paid_penalty"
 
 _RECEIVABLE = {
     Component.PRINCIPAL: Code.PRINCIPAL_RECEIVABLE,
@@ -71,7 +77,8 @@ class PaymentResult:
 
 @dataclass(frozen=True, slots=True)
 class LoanTransaction:
-    """One entry of a loan's sub-ledger journal: a repayment, recovery or reversal."""
+    """One entry of a loan's sub-ledger journal: a repayment, recovery or reversal (whose
+    client id is the reversed payment's: a reversal is keyed by what it reverses)."""
 
     id: int
     client_id: str
@@ -86,8 +93,10 @@ class LoanTransaction:
 def transactions_of(db: Db, loan_id: int) -> list[LoanTransaction]:
     """The loan's journal, oldest first (the disbursement is the loan itself)."""
     rows = db.all(
-        "SELECT id, client_id, kind, business_day, amount, reverses, reversed_by, detail"
-        " FROM lending_transactions WHERE loan_id = ? ORDER BY id",
+        "SELECT t.id, COALESCE(t.client_id, p.client_id), t.kind, t.business_day, t.amount,"
+        " t.reverses, t.reversed_by, t.detail FROM lending_transactions AS t"
+        " LEFT JOIN lending_transactions AS p ON p.id = t.reverses"
+        " WHERE t.loan_id = ? ORDER BY t.id",
         (loan_id,),
     )
     return [
@@ -110,18 +119,21 @@ def _check_client_id(client_id: str) -> None:
         raise ValidationError("client_id must be 1..64 characters", field="client_id")
 
 
+def _payment(db: Db, row: Any, client_id: str) -> PaymentResult:
+    detail = json.loads(row[4])
+    loan = load_loan(db, loan_id=int(row[1]))
+    paid = dict(detail["paid"])
+    return PaymentResult(int(row[0]), client_id, str(row[2]), int(row[3]), paid, loan, False)
+
+
 def _existing(db: Db, client_id: str) -> PaymentResult | None:
+    """The payment booked under a caller's client id (reversals are keyed by the payment
+    they reverse, never by a client id, so the two namespaces cannot meet)."""
     row = db.one(
         "SELECT id, loan_id, kind, amount, detail FROM lending_transactions WHERE client_id = ?",
         (client_id,),
     )
-    if row is None:
-        return None
-    detail = json.loads(row[4])
-    loan = load_loan(db, loan_id=int(row[1]))
-    return PaymentResult(
-        int(row[0]), client_id, str(row[2]), int(row[3]), detail["paid"], loan, False
-    )
+    return None if row is None else _payment(db, row, client_id)
 
 
 def _check_date(loan: LoanRow, on: date | None, today: date) -> None:
@@ -204,19 +216,22 @@ def _apply(
 def repay(
     db: Db, loan_id: int, amount: Decimal | str, client_id: str, on: date | None = None
 ) -> PaymentResult:
-    """Book a repayment (or, on a written-off loan, a recovery); idempotent by client id."""
+    """Book a repayment (or, on a written-off loan, a recovery); idempotent by client id: a
+    retry with the same loan and amount returns the first payment, anything else is refused."""
     _check_client_id(client_id)
     previous = _existing(db, client_id)
+    loan = load_loan(db, loan_id=loan_id, lock=previous is None)
+    minor = parse_amount(amount, loan.currency)
     if previous is not None:
-        if previous.loan.id != loan_id:
+        if previous.loan.id != loan_id or previous.amount != minor:
             raise ConflictError(
-                f"client_id {client_id!r} was used for another loan", field="client_id"
+                f"client_id {client_id!r} was used for a payment of"
+                f" {loan.fmt(previous.amount)} on loan {previous.loan.id}",
+                field="client_id",
             )
         return previous
-    loan = load_loan(db, loan_id=loan_id, lock=True)
     today = business_date(db)
     _check_date(loan, on, today)
-    minor = parse_amount(amount, loan.currency)
     if loan.status == LoanStatus.CLOSED:
         raise ConflictError(f"loan {loan_id} is closed", field="loan_id")
     postings: list[tuple[str, Code, Code, int]] = []
@@ -232,17 +247,19 @@ def repay(
     else:
         kind = "repayment"
         product = load_product(db, loan.product_id, loan.product_version)
-        result = allocate(
-            minor, dues_of(db, loan, today.toordinal()), product.repayment.allocation_order
-        )
-        for a in result.allocations:
+        split = _allocate_payment(db, loan, minor, today.toordinal(), product)
+        for a in split.allocations:
             _apply(db, loan, a.installment, a.bucket, a.component, a.amount)
             allocations.append([a.installment, a.bucket.value, a.component.value, a.amount])
         for component in Component:
-            total = result.total(component)
+            total = split.total(component)
             paid[component.value] = total
             postings.append((component.value, Code.SETTLEMENT, _RECEIVABLE[component], total))
-        excess = result.excess
+        paid["early_repayment_fee"] = split.early_fee
+        postings.append(("early-fee", Code.SETTLEMENT, Code.FEE_INCOME, split.early_fee))
+        loan.fee_earned += split.early_fee
+        loan.early_fee_paid += split.early_fee
+        excess = split.excess
     loan.credit_balance += excess
     paid["credit_balance"] = excess
     postings.append(("credit", Code.SETTLEMENT, Code.CUSTOMER_CREDIT, excess))
@@ -259,8 +276,17 @@ def repay(
     }
     db.execute(
         "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
-        " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (txn_id, client_id, loan.id, kind, today.toordinal(), minor, json.dumps(detail)),
+        f" {_PAID_COLUMNS}, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            txn_id,
+            client_id,
+            loan.id,
+            kind,
+            today.toordinal(),
+            minor,
+            *(paid.get(c.value, 0) for c in _PAID_ORDER),
+            json.dumps(detail),
+        ),
     )
     enqueue(
         db,
@@ -270,6 +296,56 @@ def repay(
         ],
     )
     return PaymentResult(txn_id, client_id, kind, minor, paid, loan, True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """A payment laid over what the loan owes: allocations, the early-repayment fee charged
+    on the principal it prepays, and the excess left for the customer's credit balance."""
+
+    allocations: tuple[Allocation, ...]
+    early_fee: int
+    excess: int
+
+    def total(self, component: Component) -> int:
+        return sum(a.amount for a in self.allocations if a.component is component)
+
+
+def _allocate_payment(db: Db, loan: LoanRow, minor: int, today: int, product: Product) -> _Split:
+    """Allocate `minor` in the product's order, applying its early-repayment rules to the
+    principal not yet due: refused when the product allows no early repayment, else charged
+    the product's fee on the principal prepaid, exactly as `payoff_quote` computes it."""
+    dues = dues_of(db, loan, today)
+    result = allocate(minor, dues, product.repayment.allocation_order)
+    prepaid = [
+        a
+        for a in result.allocations
+        if a.bucket is Bucket.IN_ADVANCE and a.component is Component.PRINCIPAL
+    ]
+    if not prepaid:
+        return _Split(result.allocations, 0, result.excess)
+    rules = product.repayment
+    if not rules.early_repayment_allowed:
+        due_now = minor - result.excess - sum(a.amount for a in prepaid)
+        raise ValidationError(
+            f"{product.id} allows no early repayment: at most {loan.fmt(due_now)} can be paid"
+            " on this business date",
+            field="amount",
+        )
+    offered = sum(a.amount for a in prepaid) + result.excess
+    prepayable = loan.principal_outstanding - loan.principal_billed
+    principal, fee = split_prepayment(
+        offered,
+        prepayable,
+        rules.early_repayment_fee,
+        product.schedule.digits,
+        product.schedule.rounding,
+    )
+    kept = [a for a in result.allocations if a not in prepaid]
+    if principal:
+        first = prepaid[0]
+        kept.append(Allocation(first.installment, first.bucket, first.component, principal))
+    return _Split(tuple(kept), fee, offered - principal - fee)
 
 
 def _catch_up_billing(db: Db, loan: LoanRow, today: int) -> int:
@@ -320,9 +396,14 @@ def _catch_up_billing(db: Db, loan: LoanRow, today: int) -> int:
 
 
 def reverse(db: Db, client_id: str) -> PaymentResult:
-    """Reverse the repayment or recovery booked under `client_id` (idempotent)."""
+    """Reverse the repayment or recovery booked under `client_id` (idempotent: a repeat returns
+    the same reversal, found by the payment it reverses).
+
+    The payment's allocations are put back and its postings mirrored; then, as Fineract keeps
+    an overpaid loan overpaid, a credit balance the customer still holds pays what the loan
+    owes again (credit to receivables), so reversing one payment of an overpaid loan does not
+    make it fall due."""
     _check_client_id(client_id)
-    reversal_id = f"rev:{client_id}"[:64]
     row = db.one(
         "SELECT id, loan_id, kind, amount, reversed_by, detail FROM lending_transactions"
         " WHERE client_id = ?" + db.for_update,
@@ -333,9 +414,11 @@ def reverse(db: Db, client_id: str) -> PaymentResult:
     if row[2] not in ("repayment", "recovery"):
         raise ValidationError(f"a {row[2]} cannot be reversed", field="client_id")
     if row[4] is not None:
-        previous = _existing(db, reversal_id)
-        assert previous is not None
-        return previous
+        done = db.one(
+            "SELECT id, loan_id, kind, amount, detail FROM lending_transactions WHERE reverses = ?",
+            (int(row[0]),),
+        )
+        return _payment(db, done, client_id)
     loan = load_loan(db, loan_id=int(row[1]), lock=True)
     today = business_date(db)
     detail = json.loads(row[5])
@@ -352,62 +435,104 @@ def reverse(db: Db, client_id: str) -> PaymentResult:
         _apply(db, loan, int(n), Bucket(bucket), Component(component), -int(amount))
     loan.credit_balance -= detail["excess"]
     loan.recovered -= detail["paid"].get("recovery", 0)
+    early_fee = int(detail["paid"].get("early_repayment_fee", 0))
+    loan.fee_earned -= early_fee
+    loan.early_fee_paid -= early_fee
     catch_up_fees = _catch_up_billing(db, loan, today.toordinal())
+    loan.fee_earned += catch_up_fees
+    product = load_product(db, loan.product_id, loan.product_version)
+    credit = _apply_credit(db, loan, today.toordinal(), product)
     settle_status(loan, today.toordinal())
     save_balances(db, loan)
     age(db, today.toordinal(), loan.id)
     loan = load_loan(db, loan_id=loan.id)
+    paid = {k: -v for k, v in detail["paid"].items()}
+    credit_paid = {c.value: credit.total(c) for c in Component if credit.total(c)}
     (txn_id,) = db.next_ids("lending_transactions", 1)
     db.execute(
         "INSERT INTO lending_transactions (id, client_id, loan_id, kind, business_day, amount,"
-        " reverses, detail) VALUES (?, ?, ?, 'reversal', ?, ?, ?, ?)",
+        f" {_PAID_COLUMNS}, reverses, detail) VALUES (?, NULL, ?, 'reversal', ?, ?, ?, ?, ?, ?,"
+        " ?, ?)",
         (
             txn_id,
-            reversal_id,
             loan.id,
             today.toordinal(),
             int(row[3]),
+            *(paid.get(c.value, 0) + credit_paid.get(c.value, 0) for c in _PAID_ORDER),
             int(row[0]),
-            json.dumps({"paid": {k: -v for k, v in detail["paid"].items()}}),
+            json.dumps(
+                {
+                    "paid": paid,
+                    "credit_applied": credit_paid,
+                    "credit_allocations": [
+                        [a.installment, a.bucket.value, a.component.value, a.amount]
+                        for a in credit.allocations
+                    ],
+                }
+            ),
         ),
     )
     db.execute(
         "UPDATE lending_transactions SET reversed_by = ? WHERE id = ?", (txn_id, int(row[0]))
     )
-    fee_posting = Posting(
-        transfer_id("reverse", client_id, "catch-up-fee"),
-        loan.ledger,
-        Code.FEE_RECEIVABLE,
-        Code.FEE_INCOME,
-        catch_up_fees,
-        TransferCode.BILLING,
-    )
-    enqueue(
-        db,
-        [
-            fee_posting,
-            *(
-                Posting(
-                    transfer_id("reverse", client_id, k),
-                    loan.ledger,
-                    Code(c),
-                    Code(d),
-                    a,
-                    TransferCode.REVERSAL,
-                )
-                for k, d, c, a in detail["postings"]
-            ),
-        ],
-    )
-    paid = {k: -v for k, v in detail["paid"].items()}
-    return PaymentResult(txn_id, reversal_id, "reversal", int(row[3]), paid, loan, True)
+    postings = [
+        Posting(
+            transfer_id("reverse", client_id, "catch-up-fee"),
+            loan.ledger,
+            Code.FEE_RECEIVABLE,
+            Code.FEE_INCOME,
+            catch_up_fees,
+            TransferCode.BILLING,
+        ),
+        *(
+            Posting(
+                transfer_id("reverse", client_id, k),
+                loan.ledger,
+                Code(c),
+                Code(d),
+                a,
+                TransferCode.REVERSAL,
+            )
+            for k, d, c, a in detail["postings"]
+        ),
+        *(
+            Posting(
+                transfer_id("reverse", client_id, "credit-applied", component),
+                loan.ledger,
+                Code.CUSTOMER_CREDIT,
+                _RECEIVABLE[Component(component)],
+                amount,
+                TransferCode.REPAYMENT,
+            )
+            for component, amount in credit_paid.items()
+        ),
+    ]
+    enqueue(db, postings)
+    if credit_paid:
+        paid["credit_applied"] = sum(credit_paid.values())
+    return PaymentResult(txn_id, client_id, "reversal", int(row[3]), paid, loan, True)
 
 
-def owed_of(loan: LoanRow, upcoming_fees: tuple[tuple[date, int], ...] = ()) -> Owed:
+def _apply_credit(db: Db, loan: LoanRow, today: int, product: Product) -> _Split:
+    """Pay what the loan owes from its customer credit balance (no early-repayment fee: the
+    credit is money the customer already paid beyond a payoff)."""
+    if loan.status == LoanStatus.WRITTEN_OFF or loan.credit_balance <= 0:
+        return _Split((), 0, 0)
+    result = allocate(
+        loan.credit_balance, dues_of(db, loan, today), product.repayment.allocation_order
+    )
+    for a in result.allocations:
+        _apply(db, loan, a.installment, a.bucket, a.component, a.amount)
+    loan.credit_balance = result.excess
+    return _Split(result.allocations, 0, result.excess)
+
+
+def owed_of(loan: LoanRow, upcoming: tuple[Upcoming, ...] = ()) -> Owed:
     """The stored loan's position, for the pure payoff projection."""
     active = loan.status == LoanStatus.ACTIVE
     return Owed(
         principal=loan.principal_outstanding,
+        principal_due=loan.principal_billed,
         principal_overdue=loan.principal_overdue,
         interest=loan.interest_unbilled + loan.interest_billed,
         fee=loan.fee_billed,
@@ -416,17 +541,29 @@ def owed_of(loan: LoanRow, upcoming_fees: tuple[tuple[date, int], ...] = ()) -> 
         penalty_remainder=loan.penalty_rem,
         rate_ppm=loan.nominal_rate_ppm if active else 0,
         penalty_rate_ppm=loan.penalty_rate_ppm,
-        divisor_days=loan.year_days,
+        year_days=loan.year_days,
         accrues_from=date.fromordinal(loan.disbursed_day),
         accrues_until=date.fromordinal(loan.maturity_day),
         final_due=date.fromordinal(loan.maturity_day),
-        upcoming_fees=upcoming_fees,
+        upcoming=upcoming,
     )
+
+
+def upcoming_of(db: Db, loan: LoanRow) -> tuple[Upcoming, ...]:
+    """The loan's installments not yet billed: what will fall due, and when."""
+    rows = db.all(
+        "SELECT due_day, sched_principal, sched_fee FROM lending_installments"
+        " WHERE loan_id = ? AND billed = 0 ORDER BY n",
+        (loan.id,),
+    )
+    return tuple(Upcoming(date.fromordinal(int(r[0])), int(r[1]), int(r[2])) for r in rows)
 
 
 def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]:
     """What pays the loan off on `on` (default: the business date), by component
-    (`lending.payoff.payoff_quote` on the stored balances)."""
+    (`lending.payoff.payoff_quote` on the stored balances and the installments to come).
+    Where the product allows no early repayment, the quote says so: before maturity the loan
+    can only be paid as it falls due."""
     loan = load_loan(db, loan_id=loan_id)
     today = business_date(db)
     product = load_product(db, loan.product_id, loan.product_version)
@@ -441,11 +578,12 @@ def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]
             "recovery_due": loan.fmt(outstanding),
             "total": loan.fmt(outstanding),
         }
+    rules = product.repayment
     quote = lending_payoff.payoff_quote(
-        owed_of(loan),
+        owed_of(loan, upcoming_of(db, loan)),
         today,
         on,
-        early_fee=product.repayment.early_repayment_fee,
+        early_fee=rules.early_repayment_fee if rules.early_repayment_allowed else None,
         digits=product.schedule.digits,
         rounding=product.schedule.rounding,
     )
@@ -458,6 +596,7 @@ def payoff_quote(db: Db, loan_id: int, on: date | None = None) -> dict[str, Any]
         "fee": f(quote.fee),
         "penalty": f(quote.penalty),
         "early_repayment_fee": f(quote.early_repayment_fee),
+        "early_repayment_allowed": rules.early_repayment_allowed,
         "credit_balance": f(loan.credit_balance),
         "total": f(quote.total),
         "total_minor": quote.total,

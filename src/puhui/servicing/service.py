@@ -18,11 +18,11 @@ from puhui.errors import PuhuiError, ValidationError
 from puhui.ledger import Ledger, open_ledger
 from puhui.lending.products import Product, default_product
 from puhui.rate import Rate
-from puhui.servicing import catalog, cob, lines, loans, repayment
+from puhui.servicing import catalog, cob, funding, lines, loans, repayment
 from puhui.servicing import drawdown as dd
-from puhui.servicing.chart import Code, TransferCode, ensure_chart, ledger_of, transfer_id
+from puhui.servicing.chart import ensure_chart, ledger_of
 from puhui.servicing.loans import LoanRow, installments_of, load_loan
-from puhui.servicing.outbox import Posting, enqueue, flush
+from puhui.servicing.outbox import flush
 from puhui.servicing.reconcile import Reconciliation, reconcile
 from puhui.servicing.store import Db
 
@@ -61,23 +61,13 @@ class LendingService:
             return catalog.business_date(self.db)
 
     def fund(self, currency: str, amount: Decimal | str, client_id: str) -> None:
-        """Put money into settlement from the funding (equity) account."""
-        number = ledger_of(currency)
+        """Put money into settlement from the funding (equity) account (idempotent by
+        client id)."""
+        ledger_of(currency)
         minor = lines.parse_amount(amount, currency)
         self._chart(currency)
-        posting = Posting(
-            transfer_id("fund", client_id),
-            number,
-            Code.SETTLEMENT,
-            Code.FUNDING,
-            minor,
-            TransferCode.FUNDING,
-        )
         with self.db.tx():
-            if not self.db.one(
-                "SELECT 1 FROM lending_outbox WHERE transfer_id = ?", (str(posting.transfer_id),)
-            ):
-                enqueue(self.db, [posting])
+            funding.fund(self.db, currency, minor, client_id)
         flush(self.db, self.ledger)
 
     def _chart(self, currency: str) -> None:

@@ -3,7 +3,10 @@
 One schema, two real backends. Dates are stored as proleptic ordinals (`*_day` integers) so
 that COB can age loans with plain integer arithmetic in SQL; amounts are integer minor units;
 a column holding a rate says its unit (`nominal_rate_ppm`: parts per million a year,
-`apr_nominal_pct`: percent as text, as disclosed); `year_days` is the accrual divisor.
+`apr_nominal_pct`: percent as text, as disclosed); `year_days` is the accrual divisor (0: each
+day counts against its own calendar year's length). Client ids of drawdowns and payments are
+the caller's idempotency keys; a reversal is keyed by the payment it reverses (`reverses`),
+never by a derived client id, so the two cannot collide.
 `Db.tx()` is one write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
 PostgreSQL relies on row locks (`SELECT ... FOR UPDATE`, see `Db.for_update`).
 """
@@ -46,6 +49,7 @@ CREATE TABLE IF NOT EXISTS lending_loans (
     ledger INTEGER NOT NULL,
     principal BIGINT NOT NULL,
     installments INTEGER NOT NULL,
+    amortization TEXT NOT NULL,
     disbursed_day INTEGER NOT NULL,
     maturity_day INTEGER NOT NULL,
     apr_nominal_pct TEXT NOT NULL,
@@ -56,6 +60,7 @@ CREATE TABLE IF NOT EXISTS lending_loans (
     year_days BIGINT NOT NULL,
     rounding TEXT NOT NULL,
     grace_days INTEGER NOT NULL,
+    freeze_dpd INTEGER NOT NULL,
     write_off_dpd INTEGER NOT NULL,
     status TEXT NOT NULL,
     principal_outstanding BIGINT NOT NULL,
@@ -70,7 +75,12 @@ CREATE TABLE IF NOT EXISTS lending_loans (
     penalty_rem BIGINT NOT NULL DEFAULT 0,
     credit_balance BIGINT NOT NULL DEFAULT 0,
     written_off BIGINT NOT NULL DEFAULT 0,
+    principal_written_off BIGINT NOT NULL DEFAULT 0,
     recovered BIGINT NOT NULL DEFAULT 0,
+    interest_earned BIGINT NOT NULL DEFAULT 0,
+    fee_earned BIGINT NOT NULL DEFAULT 0,
+    penalty_earned BIGINT NOT NULL DEFAULT 0,
+    early_fee_paid BIGINT NOT NULL DEFAULT 0,
     accrual_day INTEGER NOT NULL DEFAULT 0,
     penalty_day INTEGER NOT NULL DEFAULT 0,
     oldest_due_day INTEGER,
@@ -100,16 +110,25 @@ CREATE TABLE IF NOT EXISTS lending_installments (
 CREATE INDEX IF NOT EXISTS lending_installments_due ON lending_installments (due_day);
 CREATE TABLE IF NOT EXISTS lending_transactions (
     id {id_type} PRIMARY KEY,
-    client_id TEXT NOT NULL UNIQUE,
+    client_id TEXT UNIQUE,
     loan_id BIGINT NOT NULL,
     kind TEXT NOT NULL,
     business_day INTEGER NOT NULL,
     amount BIGINT NOT NULL,
-    reverses BIGINT,
+    paid_principal BIGINT NOT NULL DEFAULT 0,
+    paid_interest BIGINT NOT NULL DEFAULT 0,
+    paid_fee BIGINT NOT NULL DEFAULT 0,
+    paid_penalty BIGINT NOT NULL DEFAULT 0,
+    reverses BIGINT UNIQUE,
     reversed_by BIGINT,
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS lending_transactions_loan ON lending_transactions (loan_id);
+CREATE TABLE IF NOT EXISTS lending_funding (
+    client_id TEXT PRIMARY KEY,
+    ledger INTEGER NOT NULL,
+    amount BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS lending_outbox (
     seq {id_type} PRIMARY KEY,
     transfer_id TEXT NOT NULL UNIQUE,
@@ -142,12 +161,12 @@ class Db(Database):
         # PostgreSQL: COB rewrites every loan row daily; free space in each page lets it
         # update in place (HOT: no indexed column changes), instead of bloating the heap.
         storage = "" if self.dialect == "sqlite" else " WITH (fillfactor = 50)"
-        if self.table_exists("lending_lines") and not self._has_column(
-            "lending_lines", "nominal_rate_ppm"
+        if self.table_exists("lending_loans") and not self._has_column(
+            "lending_loans", "freeze_dpd"
         ):
             raise ValidationError(
-                "this database was made by an older Puhui (rates stored in percent): start"
-                " over with `puhui run --reset`, or use a new PUHUI_DATABASE_URL",
+                "this database was made by an older Puhui (its loans lack columns this one"
+                " keeps): start over with `puhui run --reset`, or use a new PUHUI_DATABASE_URL",
                 field="database_url",
             )
         self.create_tables(_TABLES.format(id_type=id_type, loan_storage=storage), 7345001)

@@ -31,7 +31,6 @@ from puhui.api.schemas.lending import (
     LoanOut,
 )
 from puhui.errors import ConflictError, NotFoundError
-from puhui.money import Money
 from puhui.rate import Rate
 from puhui.servicing.drawdown import DrawdownRequest
 from puhui.servicing.lines import LineStatus
@@ -128,17 +127,12 @@ async def drawdown(
         )
     except ConflictError as error:
         if error.field == "client_id":
-            raise key_reused(f"Idempotency-Key {client_id!r} booked another drawdown") from None
+            raise key_reused(
+                f"Idempotency-Key {client_id!r} booked another drawdown (line, amount,"
+                " installments, amortization or currency differ)"
+            ) from None
         raise
     loan = result.loan
-    if not result.created:
-        asked = Money.parse(body.amount, loan.currency).minor
-        if (
-            asked != loan.principal
-            or body.installments != loan.installments
-            or body.currency not in (None, loan.currency)
-        ):
-            raise key_reused(f"Idempotency-Key {client_id!r} booked a drawdown with another body")
     if result.schedule is not None:
         schedule = [InstallmentOut.booked(i, loan.currency) for i in result.schedule.installments]
     else:

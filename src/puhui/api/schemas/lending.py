@@ -59,6 +59,9 @@ class LineOut(BaseModel):
     currency: str
     limit: str
     outstanding: str
+    written_off: str = Field(
+        "0", description="Principal written off on this line: never available again"
+    )
     available: str
     annual_rate: str
     expires: date
@@ -244,7 +247,12 @@ class PayoffQuoteOut(BaseModel):
     fee: str | None = None
     penalty: str | None = None
     early_repayment_fee: str | None = Field(
-        None, description="The product's fee for settling before the last due date"
+        None, description="The product's fee on the principal prepaid by settling on `on`"
+    )
+    early_repayment_allowed: bool | None = Field(
+        None,
+        description="False when the product allows no early repayment: before maturity the"
+        " loan can only be paid as it falls due",
     )
     credit_balance: str | None = None
     recovery_due: str | None = Field(None, description="Only for a written-off loan")

@@ -147,8 +147,24 @@ class FeeRules(_Frozen):
 
 
 class OverdueRules(_Frozen):
-    penalty_rate: PercentRate = Rate(Decimal(0))
+    """Overdue principal (past its due date by more than `grace_days`) is charged the overdue
+    rate instead of the contract rate, from then on: the line's own nominal rate times
+    `penalty_multiplier` (PBOC, 银发〔2003〕251号: 逾期贷款罚息利率为合同利率水平上加收30%-50%,
+    从逾期之日起按罚息利率计收罚息)."""
+
+    penalty_multiplier: DecimalStr = Decimal(1)
     grace_days: int = Field(default=0, ge=0)
+
+    @field_validator("penalty_multiplier")
+    @classmethod
+    def _multiplier(cls, v: Decimal) -> Decimal:
+        if not 0 <= v <= 10:
+            raise ValueError("must be between 0 and 10 (1.5 is the contract rate plus 50%)")
+        return v
+
+    def penalty_rate(self, nominal: Rate) -> Rate:
+        """The overdue rate of a loan priced at `nominal`."""
+        return Rate(nominal.fraction * self.penalty_multiplier)
 
 
 class RepaymentRules(_Frozen):
@@ -193,7 +209,11 @@ class DelinquencyBucket(_Frozen):
 
 
 class DelinquencyRules(_Frozen):
+    """Buckets by days past due; the DPD at which COB freezes every line of the customer (no
+    new drawdowns until an operator unfreezes one); the DPD at which a loan is written off."""
+
     buckets: tuple[DelinquencyBucket, ...]
+    freeze_line_dpd: int = Field(default=1, ge=1)
     write_off_dpd: int = Field(ge=1)
 
     @field_validator("buckets")
