@@ -204,12 +204,15 @@ def test_the_main_jobs_bank(sqlite_url: str, tmp_path: Path) -> None:
         "ORDER BY l.id LIMIT 1"
     )
     declined = db.one("SELECT decision_id FROM decision_audit WHERE outcome = 'decline' LIMIT 1")
+    (active,) = db.one("SELECT COUNT(*) FROM lending_lines WHERE status = 'active'")
+    (frozen,) = db.one("SELECT COUNT(*) FROM lending_lines WHERE status = 'frozen'")
     db.close()
+    assert active + frozen == summary["approved"]  # late payers' lines are frozen by COB
     for server in start_server(sqlite_url, tmp_path):
         with sign_in(server, "operator") as c:
             dash = c.get("/console?lang=en").text
             assert 'id="tile-customers">1,500<' in dash
-            assert f"{summary['approved']:,}" in dash  # active lines
+            assert f"{active:,}" in dash  # active lines
             page = c.get(f"/console/customers/{customer}?lang=zh").text
             assert "客户资料" in page and "月收入" in page  # the profile, labelled in Chinese
             assert "true_pd" not in page and "drawdown_propensity" not in page

@@ -230,7 +230,7 @@ def cob_run(
 
 @app.command()
 def reconcile(json_output: bool = JSON) -> None:
-    """Prove the sub-ledger equals the general ledger 对账."""
+    """Prove the book equals the general ledger, account by account and loan by loan 对账."""
     with _service() as s:
         rec = s.reconcile()
     if json_output:
@@ -243,6 +243,11 @@ def reconcile(json_output: bool = JSON) -> None:
                 [x.ledger, x.account.name.lower(), x.subledger, x.general_ledger, x.ok]
                 for x in rec.lines
             ],
+        )
+        print_table(
+            "Loan checks / 借据核对",
+            ["check", "loans failing"],
+            [[name, count] for name, count in rec.loan_checks],
         )
     if not rec.ok:
         raise typer.Exit(1)

@@ -247,10 +247,15 @@ def age(db: Db, day: int, loan_id: int | None = None) -> int:
             "UPDATE lending_loans SET oldest_due_day = (SELECT MIN(i.due_day)"
             " FROM lending_installments AS i WHERE i.loan_id = lending_loans.id AND i.billed = 1"
             " AND i.principal_billed + i.interest_billed + i.fee_billed"
-            " > i.principal_paid + i.interest_paid + i.fee_paid) WHERE id = ?",
+            " > i.principal_paid + i.interest_paid + i.fee_paid)"
+            " WHERE id = ? AND status <> 'written_off'",
             (loan_id,),
         )
-    where, params = (AGEING, ()) if loan_id is None else ("id = ?", (loan_id,))
+    # A written-off loan keeps the DPD it was written off at: COB stops ageing it, and so
+    # does a recovery.
+    where, params = (
+        (AGEING, ()) if loan_id is None else ("id = ? AND status <> 'written_off'", (loan_id,))
+    )
     sql = (
         f"UPDATE lending_loans SET principal_overdue = {_OVERDUE_PRINCIPAL}, dpd = {_DPD}"
         f" WHERE {where}"

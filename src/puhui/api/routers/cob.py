@@ -14,6 +14,7 @@ from puhui.api.schemas.lending import (
     BusinessDateOut,
     CobIn,
     CobOut,
+    LoanCheckOut,
     ReconciliationOut,
     ReconLineOut,
 )
@@ -66,4 +67,5 @@ def reconciliation(platform: PlatformDep, key: RiskReader) -> ReconciliationOut:
             )
             for x in recon.lines
         ],
+        loan_checks=[LoanCheckOut(check=name, loans_failing=n) for name, n in recon.loan_checks],
     )

@@ -30,7 +30,6 @@ from puhui.api.schemas.lending import (
     TransactionOut,
 )
 from puhui.errors import ConflictError
-from puhui.money import Money
 from puhui.servicing.service import LendingService
 
 router = APIRouter(prefix="/v1", tags=["lending: loans"])
@@ -153,12 +152,8 @@ def repay(
             result = lending.repay(int(loan_id), body.amount, client_id, body.on)
         except ConflictError as error:
             if error.field == "client_id":
-                raise key_reused(f"Idempotency-Key {client_id!r} paid another loan") from None
+                raise key_reused(f"Idempotency-Key {client_id!r}: {error.message}") from None
             raise
-        if not result.created:
-            asked = Money.parse(body.amount, result.loan.currency).minor
-            if asked != result.amount:
-                raise key_reused(f"Idempotency-Key {client_id!r} paid another amount")
         return PaymentOut.of(result)
 
     out = platform.with_lending(run)

@@ -284,7 +284,16 @@ class ReconLineOut(BaseModel):
     ok: bool
 
 
+class LoanCheckOut(BaseModel):
+    check: str = Field(description="installments | journal_principal | journal_total")
+    loans_failing: int
+
+
 class ReconciliationOut(BaseModel):
     ok: bool
     trial_balance_zero: bool
     lines: list[ReconLineOut]
+    loan_checks: list[LoanCheckOut] = Field(
+        default_factory=list,
+        description="Per-loan ties: installments to balances, the journal to what was lent",
+    )
