@@ -354,6 +354,8 @@ def _bill(loan: Loan, i: Inst, *, rounded: bool) -> None:
 
 
 def _age(loan: Loan, day: int, recompute: bool = False) -> None:
+    if loan.status == WRITTEN_OFF:  # keeps the DPD it was written off at
+        return
     if recompute:
         unpaid = [i.due for i in loan.installments if i.billed and i.unpaid > 0]
         loan.oldest_due = min(unpaid) if unpaid else None
