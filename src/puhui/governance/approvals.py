@@ -298,7 +298,9 @@ def approve(
         return _append(db, kind, version, Event.APPROVED, actor, reason, details)
 
 
-def promote(db: Database, strategy_version: str, actor: Actor, reason: str, slot: str = "default") -> Record:
+def promote(
+    db: Database, strategy_version: str, actor: Actor, reason: str, slot: str = "default"
+) -> Record:
     """Make an approved strategy (and its approved model) the champion of `slot`."""
     with db.tx():
         past = history(db, Kind.STRATEGY, strategy_version)

@@ -67,7 +67,9 @@ def fairness_report(
     groups = np.asarray(groups).astype(str)
     approved = np.asarray(approved, dtype=bool)
     if groups.size != approved.size or (good is not None and np.asarray(good).size != groups.size):
-        raise ValidationError("groups, decisions and outcomes must be the same length", field="groups")
+        raise ValidationError(
+            "groups, decisions and outcomes must be the same length", field="groups"
+        )
     if np.unique(groups).size < 2:
         raise ValidationError(f"'{attribute}' needs at least two groups", field=attribute)
     y_true = np.asarray(good, dtype=bool) if good is not None else approved
@@ -95,7 +97,9 @@ def fairness_report(
         if good is not None
         else None
     )
-    levels = {"demographic_parity_difference": thresholds["demographic_parity_difference"].level(dpd)}
+    levels = {
+        "demographic_parity_difference": thresholds["demographic_parity_difference"].level(dpd)
+    }
     if eod is not None:
         levels["equalized_odds_difference"] = thresholds["equalized_odds_difference"].level(eod)
     return FairnessReport(attribute, rows, dpd, eod, levels)

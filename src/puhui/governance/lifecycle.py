@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from puhui.errors import ConflictError, PuhuiError, ValidationError
+from puhui.errors import ConflictError, ValidationError
 
 
 class Kind(enum.StrEnum):
@@ -42,8 +42,9 @@ APPROVER_ROLES = frozenset({"approver", "admin"})
 MAKER_ROLES = frozenset({"risk_analyst", "approver", "admin"})
 
 
-class ApprovalRefused(PuhuiError):
-    """A transition the rules do not allow (maker approving, promotion without approval...)."""
+class ApprovalRefused(ConflictError):
+    """A transition the rules do not allow (maker approving, promotion without approval...):
+    a conflict with the subject's state (409 through the API)."""
 
     code = "approval_refused"
 

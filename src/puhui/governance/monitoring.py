@@ -268,13 +268,27 @@ class Window:
         return cls(day.isoformat(), day.isoformat(), (day + timedelta(days=1)).isoformat())
 
 
-def _decisions(db: Database, window: Window) -> pl.DataFrame:
+def _decisions(db: Database, window: Window, protected: Sequence[str]) -> pl.DataFrame:
+    """The window's decisions, with each protected attribute from the customer's profile."""
+    extra, join, params = "", "", []
+    if protected and db.table_exists("platform_customers"):
+        for attribute in protected:
+            if db.dialect == "sqlite":
+                extra += ", json_extract(p.profile_json, ?)"
+                params.append(f"$.{attribute}")
+            else:
+                extra += ", (p.profile_json::json ->> ?)"
+                params.append(attribute)
+        join = " LEFT JOIN platform_customers p ON p.customer_id = a.customer_id"
+    else:
+        protected = ()
     rows = db.all(
-        "SELECT decision_id, customer_id, model_version, outcome, pd, score, limit_minor, "
-        "features_json FROM decision_audit WHERE decided_at >= ? AND decided_at < ?",
-        (window.start, window.end),
+        "SELECT a.decision_id, a.customer_id, a.model_version, a.outcome, a.pd, a.score, "
+        f"a.limit_minor, a.features_json{extra} FROM decision_audit a{join} "
+        "WHERE a.decided_at >= ? AND a.decided_at < ?",
+        (*params, window.start, window.end),
     )
-    schema = {
+    schema: dict[str, Any] = {
         "decision_id": pl.String,
         "customer_id": pl.String,
         "model_version": pl.String,
@@ -283,6 +297,7 @@ def _decisions(db: Database, window: Window) -> pl.DataFrame:
         "score": pl.Int64,
         "limit_minor": pl.Int64,
         "features_json": pl.String,
+        **{f"protected:{a}": pl.String for a in protected},
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -297,40 +312,17 @@ def _outcomes(db: Database, model_version: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _groups(db: Database, customer_ids: list[str], attribute: str) -> dict[str, str]:
-    """A protected attribute of each customer, from the stored profiles (JSON)."""
-    if not customer_ids or not db.table_exists("platform_customers"):
-        return {}
-    extract = (
-        "json_extract(profile_json, '$.' || ?)"
-        if db.dialect == "sqlite"
-        else "(profile_json::json ->> ?)"
-    )
-    found: dict[str, str] = {}
-    for start in range(0, len(customer_ids), 20_000):
-        part = customer_ids[start : start + 20_000]
-        marks = ", ".join("?" for _ in part)
-        rows = db.all(
-            f"SELECT customer_id, {extract} FROM platform_customers "
-            f"WHERE customer_id IN ({marks})",
-            (attribute, *part),
-        )
-        found.update({str(r[0]): str(r[1]) for r in rows if r[1] is not None})
-    return found
-
-
-def _fairness(
-    db: Database, decisions: pl.DataFrame, protected: Sequence[str], thresholds: Thresholds
-) -> dict[str, Any] | None:
-    ids = decisions["customer_id"].to_list()
-    for attribute in protected:
-        groups = _groups(db, ids, attribute)
-        if len(set(groups.values())) < 2:
+def _fairness(decisions: pl.DataFrame, thresholds: Thresholds) -> dict[str, Any] | None:
+    """Approval rates across the first protected attribute the profiles hold (two groups+)."""
+    for column in decisions.columns:
+        if not column.startswith("protected:"):
             continue
-        known = decisions.filter(pl.col("customer_id").is_in(list(groups)))
+        known = decisions.filter(pl.col(column).is_not_null())
+        if known[column].n_unique() < 2:
+            continue
         report = fairness_report(
-            attribute,
-            np.array([groups[c] for c in known["customer_id"].to_list()]),
+            column.removeprefix("protected:"),
+            known[column].to_numpy(),
             (known["outcome"] == "approve").to_numpy(),
             thresholds,
         )
@@ -343,7 +335,6 @@ def monitor_model(
     model_version: str,
     decisions: pl.DataFrame,
     thresholds: Thresholds,
-    protected: Sequence[str] = DEFAULT_PROTECTED,
 ) -> dict[str, Any]:
     """Every figure of one model's run (without storing it)."""
     files = registry.model_files(db, model_version)
@@ -352,7 +343,7 @@ def monitor_model(
     result: dict[str, Any] = {"model_version": model_version, "decisions": decisions.height}
     if decisions.height:
         result |= volume_and_stability(spec, baseline, decisions, thresholds)
-        result["fairness"] = _fairness(db, decisions, protected, thresholds)
+        result["fairness"] = _fairness(decisions, thresholds)
     result["outcomes"] = outcome_figures(baseline, _outcomes(db, model_version), thresholds)
     result["alerts"] = grade(result, thresholds)
     return result
@@ -369,18 +360,14 @@ def run_monitoring(
     """Compute and store a run for every model that decided in `window` (and the models in
     `also`, for their outcomes); returns the stored results."""
     with db.read():
-        decisions = _decisions(db, window)
+        decisions = _decisions(db, window, protected)
     versions = sorted(set(decisions["model_version"].to_list()) | set(also))
     stored = []
     for version in versions:
         began = datetime.now(UTC)
         with db.read():
             result = monitor_model(
-                db,
-                version,
-                decisions.filter(pl.col("model_version") == version),
-                thresholds,
-                protected,
+                db, version, decisions.filter(pl.col("model_version") == version), thresholds
             )
         result["window"] = {"day": window.day, "from": window.start, "to": window.end}
         result["seconds"] = (datetime.now(UTC) - began).total_seconds()
@@ -494,7 +481,8 @@ def alerts(
     db: Database, *, model_version: str | None = None, level: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Stored alerts, newest day first, red before amber."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if model_version:
         where.append("model_version = ?")
         params.append(model_version)

@@ -15,11 +15,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: draw to files only
 
-import matplotlib.pyplot as plt  # noqa: E402
-from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: E402
+import matplotlib.pyplot as plt
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from puhui.errors import ValidationError  # noqa: E402
-from puhui.governance.thresholds import Thresholds  # noqa: E402
+from puhui.errors import ValidationError
+from puhui.governance.thresholds import Thresholds
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -115,15 +115,11 @@ def plots(result: Mapping[str, Any], thresholds: Thresholds) -> dict[str, str]:
         for g in f["groups"]
     }
     if groups:
-        drawn["fairness"] = _svg(
-            _bars(groups, "Approval rate by group", percent=True), height=2.4
-        )
+        drawn["fairness"] = _svg(_bars(groups, "Approval rate by group", percent=True), height=2.4)
     return drawn
 
 
-def render_html(
-    result: Mapping[str, Any], thresholds: Thresholds, *, actor: str, at: str
-) -> str:
+def render_html(result: Mapping[str, Any], thresholds: Thresholds, *, actor: str, at: str) -> str:
     """The whole report as one HTML document."""
     template = _TEMPLATES.get_template("validation_report.html")
     return template.render(

@@ -82,7 +82,9 @@ def benchmark_pd(model: RiskModel, matrix: np.ndarray, bad: np.ndarray, seed: in
         [
             (
                 "numeric",
-                make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
                 numeric,
             ),
             (
@@ -112,7 +114,7 @@ def sensitivity(
         matrix = matrix[rng.choice(matrix.shape[0], SENSITIVITY_ROWS, replace=False)]
     base_pd = model.predict_pd_encoded(matrix)
     base_approve = base_pd <= cutoff
-    rows = []
+    rows: list[dict[str, Any]] = []
     for j, feature in enumerate(model.spec.features):
         column = matrix[:, j]
         if feature.kind == "categorical":
@@ -147,9 +149,7 @@ def sensitivity(
     return rows
 
 
-def _limits(
-    result: Mapping[str, Any], model: RiskModel, data_name: str, rows: int
-) -> list[str]:
+def _limits(result: Mapping[str, Any], model: RiskModel, data_name: str, rows: int) -> list[str]:
     notes = [
         f"Validated on {rows:,} rows of `{data_name}`; decisions about other products, "
         "populations or periods are outside what this evidence covers.",
