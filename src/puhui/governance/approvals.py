@@ -199,10 +199,10 @@ def _register(
 ) -> Record:
     with db.tx():
         past = history(db, kind, version)
+        check(kind, past, Event.REGISTERED, actor, reason)
         first = next((r for r in past if r.event is Event.REGISTERED), None)
         if first is not None:
             return first  # registering the same content again changes nothing
-        check(kind, past, Event.REGISTERED, actor, reason)
         return _append(
             db, kind, version, Event.REGISTERED, actor, reason or "registered", meta.to_dict()
         )
