@@ -64,7 +64,7 @@ def test_maker_can_never_approve_and_only_approvers_may(
     database_url: str, model_dir: Path, model: RiskModel
 ) -> None:
     db = _db(database_url)
-    version, strategy = _registered(db, model_dir, model)
+    version, _strategy = _registered(db, model_dir, model)
     approvals.record_validation(db, version, MAKER, SUMMARY, "<html/>")
     same_key_as_approver = Actor("key:maker", "approver")  # even with the role, the same key
     with pytest.raises(ApprovalRefused) as refused:
@@ -177,7 +177,10 @@ STEPS = st.lists(
 )
 @given(steps=STEPS)
 def test_any_sequence_promotes_only_what_someone_else_approved(
-    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, model: RiskModel, steps: list[tuple[str, int]]
+    tmp_path_factory: pytest.TempPathFactory,
+    model_dir: Path,
+    model: RiskModel,
+    steps: list[tuple[str, int]],
 ) -> None:
     db = _db(f"sqlite:///{tmp_path_factory.mktemp('seq') / 'p.db'}")
     version, strategy = _registered(db, model_dir, model)
@@ -203,8 +206,8 @@ def test_any_sequence_promotes_only_what_someone_else_approved(
             assert event.actor != MAKER.identity and event.role == "approver"
     if live is not None:
         model_events = approvals.history(db, Kind.MODEL, version)
-        first_approval = [e for e in model_events if e.event is Event.APPROVED][0]
-        validated = [e for e in model_events if e.event is Event.VALIDATED][0]
+        first_approval = next(e for e in model_events if e.event is Event.APPROVED)
+        validated = next(e for e in model_events if e.event is Event.VALIDATED)
         assert validated.at < first_approval.at
         assert any(
             e.event is Event.APPROVED

@@ -49,9 +49,7 @@ def bank(database_url: str, model_dir: Path, model: RiskModel, tmp_path: Path) -
     )
     with db.tx():
         for tag, frame in (("a", usual), ("b", shifted)):
-            customers.save_profiles(
-                db, ((f"{tag}{r['customer_id']}", r) for r in frame.to_dicts())
-            )
+            customers.save_profiles(db, ((f"{tag}{r['customer_id']}", r) for r in frame.to_dicts()))
     _decide(service, usual, DAY1, "a")
     _decide(service, shifted.head(1_200), DAY2, "b")
     db.truths = {  # type: ignore[attr-defined]

@@ -21,7 +21,6 @@ from puhui.governance.baseline import build_baseline, write_baseline
 from puhui.governance.lifecycle import Meta
 from puhui.governance.registry import register_model, register_strategy
 from puhui.governance.thresholds import load_thresholds
-from puhui.services.governance import validation_report
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.rate import Rate
@@ -31,6 +30,7 @@ from puhui.risk.decide import Decider, DecisionResult, bind_model
 from puhui.risk.model import CARD_FILE, CARD_ZH_FILE, METRICS_FILE
 from puhui.risk.strategy import load_strategy
 from puhui.services.decisions import DecisionService
+from puhui.services.governance import validation_report
 from puhui.servicing import lines
 from puhui.servicing.service import LendingService
 
