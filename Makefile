@@ -53,6 +53,8 @@ pytest: install-dev browser
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
 	@if ! fc-list :lang=zh | grep -q .; then apt-get update && apt-get install -y fonts-wqy-zenhei; fi
+	@# governance: the validation report's PDF (WeasyPrint) needs Pango
+	@if ! ldconfig -p | grep -q libpango-1.0; then apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0; fi
 
 ## Benchmarks: print figures with machine info (never timed assertions).
 bench: install-dev

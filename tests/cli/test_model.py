@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 from puhui.cli import app
 
 runner = CliRunner()
-EXCLUDE = "customer_id,true_pd,drawdown_propensity,early_repay_prob,late_payment_prob"
+EXCLUDE = "customer_id,gender,true_pd,drawdown_propensity,early_repay_prob,late_payment_prob"
 
 
 def _run(command: str) -> Result:

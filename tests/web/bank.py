@@ -15,16 +15,22 @@ from decimal import Decimal
 from pathlib import Path
 
 from puhui.db import Database
+from puhui.governance import approvals, monitoring
+from puhui.governance.approvals import SYSTEM_MAKER
+from puhui.governance.baseline import build_baseline, write_baseline
+from puhui.governance.lifecycle import Meta
 from puhui.governance.registry import register_model, register_strategy
+from puhui.governance.thresholds import load_thresholds
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.rate import Rate
 from puhui.risk import TrainConfig, save_model, train_model
-from puhui.risk.card import model_card
+from puhui.risk.card import model_card, model_card_zh
 from puhui.risk.decide import Decider, DecisionResult, bind_model
-from puhui.risk.model import CARD_FILE, METRICS_FILE
+from puhui.risk.model import CARD_FILE, CARD_ZH_FILE, METRICS_FILE
 from puhui.risk.strategy import load_strategy
 from puhui.services.decisions import DecisionService
+from puhui.services.governance import validation_report
 from puhui.servicing import lines
 from puhui.servicing.service import LendingService
 
@@ -52,6 +58,8 @@ def seed_bank(url: str, workdir: Path, applications: int = 40) -> Bank:
     save_model(trained.model, model_dir)
     (model_dir / METRICS_FILE).write_text(json.dumps(trained.metrics, default=str))
     (model_dir / CARD_FILE).write_text(model_card(trained.metrics, "population seed 5"))
+    (model_dir / CARD_ZH_FILE).write_text(model_card_zh(trained.metrics, "population seed 5"))
+    write_baseline(build_baseline(trained.model, frame), model_dir)
     bank.model_version = trained.model.version
 
     service = LendingService(url)
@@ -102,5 +110,26 @@ def seed_bank(url: str, workdir: Path, applications: int = 40) -> Bank:
                     due = row["sched_principal"] + row["sched_interest"] + row["sched_fee"]
                     service.repay(loan_id, str(Decimal(due).scaleb(-2)), f"pay-{loan_id}-{today}")
         service.run_cob(today)
+    # governance: the maker registers and validates; monitoring runs over every decision
+    approvals.create_governance_tables(db)
+    monitoring.create_monitoring_tables(db)
+    meta = Meta("risk modelling", "PD for credit lines", "high", ("population seed 5",))
+    approvals.register_model(db, model_dir, SYSTEM_MAKER, meta)
+    approvals.register_strategy(db, strategy, SYSTEM_MAKER, meta)
+    sample = generate_population(PopulationConfig(n=3000, seed=6))
+    approvals.record_validation(
+        db,
+        trained.model.version,
+        SYSTEM_MAKER,
+        *validation_report(
+            trained.model,
+            sample,
+            sample["defaulted"].to_numpy(),
+            "population seed 6",
+            actor=SYSTEM_MAKER,
+            baseline=build_baseline(trained.model, frame),
+        ),
+    )
+    monitoring.run_monitoring(db, monitoring.Window("2026-01-15", "", "9999"), load_thresholds())
     service.close()
     return bank

@@ -131,6 +131,39 @@ def test_console_in_a_browser(browser: Browser, seeded: tuple[Server, Bank]) -> 
     assert "是" in page.locator("#trial-balance tbody").inner_text()  # balanced
     _shot(page, "ledger-zh")
 
+    # AI governance, as the approver: inventory, a model's monitoring, maker-checker approvals
+    page.click("button.link")
+    page.wait_for_load_state("networkidle")
+    page.fill("#api_key", server.keys["approver"])
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(server.base_url + "/console/governance?lang=en")
+    assert page.locator("h1").inner_text() == "AI governance: the inventory"
+    assert bank.model_version in page.locator("#inventory-models").inner_text()
+    assert "call.summarize" in page.locator("#inventory-ai").inner_text()
+    _shot(page, "governance-en")
+    page.locator("#inventory-models a").first.click()
+    page.wait_for_load_state("networkidle")
+    for chart in ("chart-psi", "chart-volume-gov", "chart-csi"):
+        assert _canvas_drawn(page, f"{chart}-box"), chart
+    assert "gender" in page.locator("#fairness").inner_text()
+    _shot(page, "governance-model-en")
+    page.goto(server.base_url + "/console/governance/approvals")
+    for _ in range(3):  # approve the model, approve the strategy, promote the strategy
+        form = page.locator("#pending form.act").first
+        form.locator("input[name=reason]").fill("reviewed in the browser test")
+        override = form.locator("input[name=override]")
+        if override.count():  # the small sample's fairness gap is over threshold: say why
+            override.fill("3,000-row sample: the gap is within sampling noise")
+        form.locator("button").click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#done").count() == 1, page.content()
+    assert "Promoted" in page.locator("#events").inner_text()
+    _shot(page, "governance-approvals-en")
+    page.goto(server.base_url + "/console/governance/alerts?lang=zh")
+    assert page.locator("h1").inner_text() == "监控告警"
+    _shot(page, "governance-alerts-zh")
+
     # sign out
     page.click("button.link")
     page.wait_for_load_state("networkidle")

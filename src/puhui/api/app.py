@@ -16,6 +16,7 @@ from puhui.api.platform import Platform
 from puhui.api.routers import cob as cob_router
 from puhui.api.routers import customers as customers_router
 from puhui.api.routers import decisions as decisions_router
+from puhui.api.routers import governance as governance_router
 from puhui.api.routers import ledger as ledger_router
 from puhui.api.routers import lines as lines_router
 from puhui.api.routers import loans as loans_router
@@ -80,5 +81,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(lines_router.router)
     app.include_router(loans_router.router)
     app.include_router(cob_router.router)
+    app.include_router(governance_router.router)
+    governance_router.install_metrics(opened.metrics.registry, settings.database_url)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
     return app

@@ -51,6 +51,14 @@ RiskAnalyst = Annotated[ApiKey, Depends(require(Role.RISK_ANALYST))]
 #: Risk analysts and operators govern models and read reconciliations.
 RiskReader = Annotated[ApiKey, Depends(require(Role.RISK_ANALYST, Role.OPERATOR))]
 
+#: Governance: risk analysts register and validate (makers), approvers approve, promote and
+#: retire (checkers); both, and operators, read the inventory and monitoring.
+GovernanceReader = Annotated[
+    ApiKey, Depends(require(Role.RISK_ANALYST, Role.APPROVER, Role.OPERATOR))
+]
+GovernanceMaker = Annotated[ApiKey, Depends(require(Role.RISK_ANALYST))]
+GovernanceChecker = Annotated[ApiKey, Depends(require(Role.APPROVER))]
+
 #: Money-moving routes add this: 429 problem with Retry-After when a key goes too fast.
 RATE_LIMITED = [Depends(money_rate_limit)]
 

@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
     AGENT = "agent"
     RISK_ANALYST = "risk_analyst"
     OPERATOR = "operator"
+    APPROVER = "approver"  # the checker of maker-checker: approves models and strategies
     ADMIN = "admin"
 
     @classmethod

@@ -39,8 +39,9 @@ def train(
 ) -> None:
     """Train a calibrated PD model and write it, its spec, metrics and model card to OUT."""
     # Imported here: LightGBM, optbinning and scikit-learn would slow every `puhui` command.
-    from puhui.risk.card import model_card
-    from puhui.risk.model import CARD_FILE, METRICS_FILE, PointsScale, save_model
+    from puhui.governance.baseline import build_baseline, write_baseline
+    from puhui.risk.card import model_card, model_card_zh
+    from puhui.risk.model import CARD_FILE, CARD_ZH_FILE, METRICS_FILE, PointsScale, save_model
     from puhui.risk.training import TrainConfig, train_model
 
     started = time.perf_counter()
@@ -64,6 +65,8 @@ def train(
     save_model(result.model, out)
     (out / METRICS_FILE).write_text(json.dumps(result.metrics, ensure_ascii=False, indent=2))
     (out / CARD_FILE).write_text(model_card(result.metrics, data.name))
+    (out / CARD_ZH_FILE).write_text(model_card_zh(result.metrics, data.name), encoding="utf-8")
+    write_baseline(build_baseline(result.model, frame), out)  # for monitoring (PSI, CSI)
     held = result.metrics["held_out"]
     summary: dict[str, Any] = {
         "model": str(out),
@@ -135,6 +138,101 @@ def score(
         return
     rows = [(key, _show(value)) for key, value in summary.items()]
     print_table("Scores written 评分已写出", ["item 项目", "value 值"], rows)
+
+
+@app.command("validate")
+def validate(
+    version: str = typer.Argument(..., help="Registered model version (see `GET /v1/models`)."),
+    out: Path = typer.Option(..., "--out", help="Report to write: .html, or .pdf (WeasyPrint)."),
+    data: Path | None = typer.Option(
+        None, "--data", help="Labelled sample, .csv or .parquet (default: a fresh synthetic draw)."
+    ),
+    target: str = typer.Option("defaulted", "--target", help="Outcome column of --data."),
+    bad_value: str = typer.Option("true", "--bad-value", help="Outcome value meaning default."),
+    protected: str = typer.Option(
+        "gender", "--protected", help="Comma-separated protected columns for fairness."
+    ),
+    challenger: str | None = typer.Option(
+        None, "--challenger", help="Challenger model version (default: the champion's model)."
+    ),
+    rows: int = typer.Option(20_000, "--rows", min=1_000, help="Rows of the synthetic draw."),
+    seed: int = typer.Option(4242, "--seed", help="Seed of the synthetic draw."),
+    record: bool = typer.Option(
+        True, "--record/--no-record", help="Store the report and a `validated` event."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Validate a registered model: discrimination, calibration, stability, fairness, a
+    challenger, sensitivity and limits, with plots; the approval step links the stored report."""
+    import getpass
+
+    from puhui.db import Database
+    from puhui.errors import ValidationError
+    from puhui.governance import approvals
+    from puhui.governance.lifecycle import Actor
+    from puhui.governance.report import render_pdf
+    from puhui.risk.training import bad_flags
+    from puhui.services.governance import synthetic_sample, validate_registered
+    from puhui.settings import get_settings
+
+    if out.suffix.lower() not in (".html", ".pdf"):
+        raise ValidationError("--out must end in .html or .pdf", field="out")
+    started = time.perf_counter()
+    if data is None:
+        sample = synthetic_sample(rows, seed)
+    else:
+        frame = read_table(data)
+        sample = (frame, bad_flags(frame, target, bad_value), data.name)
+    settings = get_settings()
+    db = Database(settings.database_url)
+    actor = Actor(f"cli:{getpass.getuser()}", "risk_analyst", "puhui model validate")
+    try:
+        approvals.create_governance_tables(db)
+        with Progress(
+            TextColumn("validating {task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=json_output,
+        ) as progress:
+            progress.add_task(version, total=None)
+            summary, html, event = validate_registered(
+                db,
+                version,
+                sample,
+                actor,
+                Path(settings.data_dir) / "models",
+                challenger_version=challenger,
+                protected=tuple(p.strip() for p in protected.split(",") if p.strip()),
+                record=record,
+            )
+    finally:
+        db.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".pdf":
+        out.write_bytes(render_pdf(html))
+    else:
+        out.write_text(html, encoding="utf-8")
+    result: dict[str, Any] = {
+        "out": str(out),
+        "model_version": version,
+        "data": summary["data_name"],
+        "rows": summary["rows"],
+        **summary["headline"],
+        "challenger": summary["challenger"]["name"],
+        "fairness": {
+            f["attribute"]: f["demographic_parity_difference"] for f in summary["fairness"]
+        },
+        "report_id": event.details["report_id"] if event else None,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    if json_output:
+        print_json(result)
+        return
+    print_table(
+        "Model validated 模型已验证",
+        ["item 项目", "value 值"],
+        [(k, _show(v)) for k, v in result.items()],
+    )
 
 
 def score_frame(model: RiskModel, frame: pl.DataFrame, top: int, id_column: str) -> pl.DataFrame:

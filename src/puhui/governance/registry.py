@@ -156,16 +156,44 @@ def load_strategy_version(db: Database, version: str) -> Strategy:
     return strategy
 
 
-def promote(db: Database, strategy: Strategy, slot: str = "default") -> None:
-    """Make a registered strategy (and the model it is bound to) the live champion."""
-    register_strategy(db, strategy)
-    with db.tx():
-        db.execute("DELETE FROM governance_champion WHERE slot = ?", (slot,))
-        db.execute(
-            "INSERT INTO governance_champion (slot, strategy_version, model_version, promoted_at) "
-            "VALUES (?, ?, ?, ?)",
-            (slot, strategy.version_id, strategy.model.version, _now()),
-        )
+def set_champion(db: Database, strategy: Strategy, slot: str = "default") -> None:
+    """Write the champion slot, in the caller's transaction. Only `approvals.promote` calls
+    this: it checks the approvals and records who promoted, when and why."""
+    db.execute("DELETE FROM governance_champion WHERE slot = ?", (slot,))
+    db.execute(
+        "INSERT INTO governance_champion (slot, strategy_version, model_version, promoted_at) "
+        "VALUES (?, ?, ?, ?)",
+        (slot, strategy.version_id, strategy.model.version, _now()),
+    )
+
+
+def model_files(db: Database, version: str) -> dict[str, str]:
+    """Every stored file of a registered model, by name (model files, metrics, cards, baseline)."""
+    row = db.one("SELECT files_json FROM governance_models WHERE version = ?", (version,))
+    if row is None:
+        raise NotFoundError(f"model version {version} is not registered", field="model_version")
+    files: dict[str, str] = json.loads(row[0])
+    return files
+
+
+def strategy_exists(db: Database, version: str) -> bool:
+    return db.one("SELECT 1 FROM governance_strategies WHERE version = ?", (version,)) is not None
+
+
+def list_strategies(db: Database) -> list[dict[str, Any]]:
+    rows = db.all(
+        "SELECT version, name, registered_at, data_json FROM governance_strategies "
+        "ORDER BY registered_at DESC, version"
+    )
+    return [
+        {
+            "version": r[0],
+            "name": r[1],
+            "registered_at": r[2],
+            "model_version": json.loads(r[3]).get("model", {}).get("version", ""),
+        }
+        for r in rows
+    ]
 
 
 def champion(db: Database, slot: str = "default") -> tuple[str, str]:
@@ -175,6 +203,7 @@ def champion(db: Database, slot: str = "default") -> tuple[str, str]:
     )
     if row is None:
         raise NotFoundError(
-            "no champion strategy yet: run `puhui run` or promote one", field="strategy"
+            "no champion strategy yet: run `puhui run` or promote an approved one",
+            field="strategy",
         )
     return str(row[0]), str(row[1])

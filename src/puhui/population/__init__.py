@@ -3,6 +3,7 @@
 from puhui.population.generator import (
     FIELDS,
     NON_FEATURES,
+    PROTECTED,
     PopulationConfig,
     calibrate_intercept,
     generate_population,
@@ -12,6 +13,7 @@ from puhui.population.generator import (
 __all__ = [
     "FIELDS",
     "NON_FEATURES",
+    "PROTECTED",
     "PopulationConfig",
     "calibrate_intercept",
     "generate_population",

@@ -52,6 +52,11 @@ _OCC_BY_EDU = np.array(
 _OCC_INCOME = (-0.05, -0.10, 0.05, 0.10, -0.35, 0.05, 0.35, 0.20, -0.80, -0.70)
 _OCC_RISK = (0.05, 0.10, 0.15, 0.25, 0.05, -0.10, -0.25, -0.45, 0.30, 0.60)
 
+#: The protected attribute: drawn last, from the rows' own stream, independent of every other
+#: field and of the true PD, so a gap between the groups' decisions is the model's own doing.
+GENDERS = ("female", "male")
+_FEMALE_SHARE = 0.48
+
 INCOME_BANDS = ("lt_3k", "3k_5k", "5k_8k", "8k_12k", "12k_20k", "ge_20k")
 _INCOME_EDGES = np.array([3_000, 5_000, 8_000, 12_000, 20_000])
 
@@ -64,6 +69,12 @@ _CALIBRATION_ROWS = 200_000
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("customer_id", "Int64", "row id, 0..n-1"),
     ("age", "Int16", "age in years, 18-65"),
+    (
+        "gender",
+        "Enum",
+        "female or male: the protected attribute for fairness reports; independent of every "
+        "other field and of true_pd; never a model feature",
+    ),
     ("city_tier", "Enum", f"city tier of residence: {', '.join(CITY_TIERS)}"),
     ("education", "Enum", f"highest education: {', '.join(EDUCATION)}"),
     ("occupation", "Enum", f"occupation: {', '.join(OCCUPATIONS)}"),
@@ -92,9 +103,14 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("late_payment_prob", "Float32", "probability an instalment is paid late (then cured)"),
 )
 
-# Columns a risk model must never see: ids, the truth, the outcome and behaviour hooks.
+#: Protected attributes: reported on by fairness checks, never seen by a model.
+PROTECTED = ("gender",)
+
+# Columns a risk model must never see: ids, the truth, the outcome, behaviour hooks and the
+# protected attributes.
 NON_FEATURES = (
     "customer_id",
+    *PROTECTED,
     "true_pd",
     "defaulted",
     "drawdown_propensity",
@@ -333,10 +349,12 @@ def _draw(rng: np.random.Generator, n: int, start: int, intercept: float) -> pl.
     drawdown = _sigmoid(-1.0 + 0.5 * stress + 0.3 * np.log1p(c["inquiries_30d"]))
     early = _sigmoid(-1.2 - 0.4 * stress + 0.3 * (c["education"] >= 3) + rng.normal(0, 0.3, n))
     late = np.clip(true_pd * 2.5 + 0.02 * _sigmoid(stress), 0.0, 0.95)
+    male = rng.random(n) >= _FEMALE_SHARE  # drawn after everything else: nothing above moves
     return pl.DataFrame(
         {
             "customer_id": pl.Series(np.arange(start, start + n, dtype=np.int64)),
             "age": c["age"],
+            "gender": _enum(male.astype(np.int8), GENDERS),
             "city_tier": _enum(c["city_tier"], CITY_TIERS),
             "education": _enum(c["education"], EDUCATION),
             "occupation": _enum(c["occupation"], OCCUPATIONS),

@@ -99,3 +99,81 @@ def model_card(metrics: dict[str, Any], data_name: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def model_card_zh(metrics: dict[str, Any], data_name: str) -> str:
+    """The same card in Chinese (中文模型卡), from the same metrics."""
+    held = metrics["held_out"]
+    iv = sorted(metrics["iv"].items(), key=lambda item: -item[1])
+    psi_score = metrics["psi"]["score_train_vs_test"]
+    candidates = "，".join(
+        f"{kind} AUC {_f(values['auc'])}" for kind, values in metrics["candidates"].items()
+    )
+    excluded = metrics.get("excluded") or []
+    protected = metrics.get("protected_like_features") or []
+    scale = metrics["points_scale"]
+    lines = [
+        f"# 模型卡 — {metrics['version']}",
+        "",
+        "## 预期用途",
+        "",
+        "用于小额、无抵押、预授信消费信贷额度的违约概率（PD）估计，由决策层与政策规则、定价和额度"
+        "一起使用。PD 已校准；评分为下述刻度上的分数；原因码列出抬高客户风险的特征（用于拒绝通知"
+        "与复核）。",
+        "不适用于：与训练数据不同的产品、人群或时期的决策，也不可在没有政策规则和人工监督的情况下"
+        "作为唯一决策依据。",
+        "",
+        "## 数据",
+        "",
+        f"- 来源：`{data_name}`；{metrics['rows']:,} 行，坏账率 {metrics['bad_rate']:.2%}"
+        f"（目标 `{metrics['target']}` == `{metrics['bad_value']}`）",
+        f"- 特征（{len(metrics['features'])} 个）：" + "、".join(metrics["features"]),
+        f"- 排除的列：{'、'.join(excluded) if excluded else '无'}",
+        "",
+        "## 模型",
+        "",
+        f"- 类型：**{metrics['kind']}**（{metrics['selection']}）；候选：{candidates}",
+        f"- 校准：{metrics['calibration']['method']}（按交叉拟合的对数损失选择）",
+        f"- 评分刻度：赔率 {scale['base_odds']:g}:1 时为 {scale['base_points']:g} 分，"
+        f"每 {scale['pdo']:g} 分赔率翻倍",
+        "",
+        "## 表现（留出样本）",
+        "",
+        f"评估方式：{metrics['assessment']}；上线模型在全部数据上重新拟合。",
+        "",
+        "| AUC | Gini | KS | Brier | ECE | 训练/测试 PSI |",
+        "|---|---|---|---|---|---|",
+        f"| {_f(held['auc'])} | {_f(held['gini'])} | {_f(held['ks'])} | {_f(held['brier'])} "
+        f"| {_f(held['ece'])} | {_f(psi_score)} |",
+        "",
+        "按 PD 十分位的校准：",
+        "",
+        "| 十分位 | 行数 | 平均 PD | 坏账率 |",
+        "|---|---|---|---|",
+        *[
+            f"| {row['bin']} | {row['rows']} | {_f(row['mean_pd'])} | {_f(row['bad_rate'])} |"
+            for row in held["calibration_by_decile"]
+        ],
+        "",
+        "各特征信息值（IV）：" + "，".join(f"{name} {value:.3f}" for name, value in iv),
+        "",
+        "## 局限",
+        "",
+        "- 基于单一时点快照训练；上线后需监控评分与各特征的 PSI（超过 0.1 需排查，超过 0.25 需"
+        "重新训练）。",
+        "- 只有过去获批客户才有表现数据（未做拒绝推断）：对过去被拒人群的 PD 属外推。",
+        "- 超出特征规格范围的输入会被拒绝；未见过的类别和缺失值按 `feature_spec.json` 中的缺失值"
+        "策略处理。",
+        "",
+        "## 公平性",
+        "",
+        "- 受保护属性（如性别、民族）绝不可作为特征，只用于公平性报告（各组通过率与校准差异）。",
+        (
+            f"- 警告：以下特征名称疑似受保护属性：{'、'.join(protected)}。"
+            if protected
+            else "- 没有特征名称疑似受保护属性；年龄、地区、学历等代理变量仍可能带来群体差异，"
+            "需复核。"
+        ),
+        "",
+    ]
+    return "\n".join(lines)

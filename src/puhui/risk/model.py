@@ -39,6 +39,7 @@ BINNING_FILE = "binning.json"
 LIGHTGBM_FILE = "lightgbm.txt"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "model_card.md"
+CARD_ZH_FILE = "model_card.zh.md"
 
 Input = pl.DataFrame | Mapping[str, object]
 

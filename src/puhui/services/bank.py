@@ -2,13 +2,18 @@
 
 1. a demo population (the bank's prospects) and a separate "history" population with known
    outcomes to train on;
-2. train the default PD model (`auto`: scorecard or LightGBM), register it, bind the default
-   strategy to it and promote it as the champion;
+2. train the default PD model (`auto`: scorecard or LightGBM) and validate it on a fresh
+   draw; then maker-checker: `system:model-developer` registers the model (with its
+   development baseline and cards in en and zh) and its validation report and the default
+   strategy bound to it, `system:model-approver` approves both and promotes the strategy;
 3. pre-approve every prospect through the batch decision path; each decision is audited and
    each approval's credit line is granted in the same transaction;
 4. simulate drawdowns, repayments (on time, late, early) and close of business over a few
    months of business days through the lending engine;
-5. record that the bank is ready, so a second run reuses it.
+   close of business runs monitoring (`CobMonitor`) over the day's decisions;
+5. record the simulated matured outcome of every approved customer (the population's
+   ground truth) and monitor the champion on them;
+6. record that the bank is ready, so a second run reuses it.
 """
 
 from __future__ import annotations
@@ -27,19 +32,27 @@ import polars as pl
 
 from puhui import customers
 from puhui.db import Database
-from puhui.governance import audit
-from puhui.governance.registry import create_registry_tables, promote, register_model
+from puhui.governance import approvals, audit, monitoring
+from puhui.governance.approvals import SYSTEM_CHECKER, SYSTEM_MAKER
+from puhui.governance.baseline import build_baseline, write_baseline
+from puhui.governance.lifecycle import Meta
 from puhui.money import Money
 from puhui.population import PopulationConfig, generate_population
-from puhui.population.generator import NON_FEATURES
+from puhui.population.generator import NON_FEATURES, PROTECTED
 from puhui.preapproval.engine import chunks_of, run_preapproval
 from puhui.rate import PPB, Rate
-from puhui.risk.card import model_card
+from puhui.risk.card import model_card, model_card_zh
 from puhui.risk.decide import bind_model
-from puhui.risk.model import RiskModel, save_model
+from puhui.risk.model import CARD_FILE, CARD_ZH_FILE, METRICS_FILE, RiskModel, save_model
 from puhui.risk.strategy import Strategy, load_strategy
 from puhui.risk.training import TrainConfig, train_model
 from puhui.services.decisions import batch_entry, line_id_for
+from puhui.services.governance import (
+    VALIDATION_ROWS,
+    CobMonitor,
+    synthetic_sample,
+    validation_report,
+)
 from puhui.servicing import lines
 from puhui.servicing.drawdown import DrawdownRequest
 from puhui.servicing.lines import LineGrant
@@ -93,7 +106,8 @@ def build_bank(
         db.create_tables(STATE_DDL, 7345201)
         customers.create_customer_tables(db)
         audit.create_audit_tables(db)
-        create_registry_tables(db)
+        approvals.create_governance_tables(db)
+        monitoring.create_monitoring_tables(db)
         lending.register_product()
         lending.start(config.start)
         lending.fund("CNY", str(config.funding_yuan), "bank-seed-funding")
@@ -101,7 +115,9 @@ def build_bank(
         prospects = _prospects(db, config, report)
         model, strategy = _train(db, data, config, report)
         decided = _preapprove(lending, model, strategy, prospects, config, report)
-        simulated = _simulate(lending, config, prospects, report)
+        monitor = CobMonitor(db)
+        simulated = _simulate(lending, config, prospects, report, monitor)
+        simulated |= _outcomes(lending, prospects, model, monitor)
         check = lending.reconcile()
         summary = {
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -158,13 +174,46 @@ def _train(
     model = result.model
     directory = data / "models" / model.version
     save_model(model, directory)
-    (directory / "metrics.json").write_text(json.dumps(result.metrics, default=str, indent=2))
-    (directory / "model_card.md").write_text(
-        model_card(result.metrics, "Puhui synthetic population (history with outcomes)")
+    source = "Puhui synthetic population (history with outcomes)"
+    (directory / METRICS_FILE).write_text(json.dumps(result.metrics, default=str, indent=2))
+    (directory / CARD_FILE).write_text(model_card(result.metrics, source))
+    (directory / CARD_ZH_FILE).write_text(model_card_zh(result.metrics, source), encoding="utf-8")
+    baseline = build_baseline(model, history)
+    write_baseline(baseline, directory)
+    advance(1)
+
+    advance = report("validate and approve / 验证与审批", 1)
+    frame, bad, name = synthetic_sample(VALIDATION_ROWS, config.seed + 2)
+    validation = validation_report(
+        model, frame, bad, name, actor=SYSTEM_MAKER, baseline=baseline, protected=PROTECTED
     )
-    register_model(db, directory)
     strategy = bind_model(load_strategy(), model)
-    promote(db, strategy)
+    approvals.register_and_promote(
+        db,
+        strategy,
+        directory,
+        SYSTEM_MAKER,
+        SYSTEM_CHECKER,
+        model_meta=Meta(
+            owner="risk modelling (system:model-developer)",
+            purpose="12-month probability of default for pre-approved credit lines",
+            risk_tier="high",
+            data=(source, *model.feature_names),
+        ),
+        strategy_meta=Meta(
+            owner="credit policy (system:model-developer)",
+            purpose="decide, price and size pre-approved revolving credit lines",
+            risk_tier="high",
+            data=("customer profile fields", f"pd model {model.version}"),
+        ),
+        validation=validation,
+        reason="main job: the bank's first model and strategy",
+        override_reason=(
+            "main job: synthetic demo bank; the fairness gap is reviewed in the validation report"
+            if validation[0]["fairness_breach"]
+            else ""
+        ),
+    )
     advance(1)
     return model, strategy
 
@@ -223,7 +272,11 @@ def _preapprove(
 
 
 def _simulate(
-    lending: LendingService, config: BankConfig, prospects: pl.DataFrame, report: Reporter
+    lending: LendingService,
+    config: BankConfig,
+    prospects: pl.DataFrame,
+    report: Reporter,
+    monitor: CobMonitor,
 ) -> dict[str, Any]:
     """Drawdowns over the first month, then daily COB with repayments by behaviour."""
     db = lending.db
@@ -275,6 +328,7 @@ def _simulate(
             lending.repay(int(loan_id), Money(pay, "CNY").format(), f"sim-rp-{loan_id}-{n}", day)
             repaid += 1
         lending.run_cob(day)
+        monitor(day)  # the governance hook: the decisions since the last run, labelled `day`
         day = day + timedelta(days=1)
         advance(1)
     return {
@@ -283,4 +337,32 @@ def _simulate(
         "missed_installments": late,
         "early_repayments": early,
         "business_date": lending.business_date().isoformat(),
+    }
+
+
+def _outcomes(
+    lending: LendingService, prospects: pl.DataFrame, model: RiskModel, monitor: CobMonitor
+) -> dict[str, Any]:
+    """Every approved customer's matured outcome, simulated from the population's ground
+    truth (`defaulted`, a 12-month outcome), then the champion monitored on them."""
+    db = lending.db
+    with db.read():
+        approved = db.all(
+            "SELECT decision_id, customer_id FROM decision_audit WHERE outcome = 'approve'"
+        )
+    defaulted = dict(prospects.select("customer_id", "defaulted").iter_rows())
+    observed = lending.business_date()
+    outcomes = [
+        monitoring.Outcome(
+            str(decision_id), observed, bool(defaulted[customer]), "simulated: population truth"
+        )
+        for decision_id, customer in approved
+        if customer in defaulted
+    ]
+    with db.tx():
+        monitoring.record_outcomes(db, outcomes)
+    runs = monitor(observed, also=[model.version])
+    return {
+        "outcomes": len(outcomes),
+        "alerts": sum(len(r["alerts"]) for r in runs),
     }

@@ -58,6 +58,11 @@ class DecisionsContext:
                 self._on_open()  # e.g. the API settles its heap: the model is long-lived
         return self._service
 
+    def reload(self) -> None:
+        """Forget the opened champion: the next decision opens the one promoted since."""
+        with self._lock:
+            self._service = None
+
     def service(self) -> DecisionService:
         """The decision service; no lock once open (the loop must not wait on a commit)."""
         if self._service is not None:

@@ -3,6 +3,7 @@
 - agents serve customers: dashboard, customers, loans and the decisions behind them;
 - risk analysts govern models: dashboard, decision audit, models and ledger aggregates, with
   customer identifiers masked and no customer or loan pages;
+- approvers (the checkers of maker-checker) see models and AI governance, and approve there;
 - operators and admins see everything.
 """
 
@@ -19,7 +20,8 @@ PAGES: Mapping[str, frozenset[Role]] = {
     "customers": frozenset({Role.AGENT, Role.OPERATOR, Role.ADMIN}),
     "loans": frozenset({Role.AGENT, Role.OPERATOR, Role.ADMIN}),
     "decisions": frozenset(Role),
-    "models": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
+    "models": frozenset({Role.RISK_ANALYST, Role.APPROVER, Role.OPERATOR, Role.ADMIN}),
+    "governance": frozenset({Role.RISK_ANALYST, Role.APPROVER, Role.OPERATOR, Role.ADMIN}),
     "ledger": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
 }
 

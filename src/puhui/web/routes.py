@@ -132,7 +132,7 @@ def _render(
     if viewer.key is not None:
         nav = [
             (page, f"{PREFIX}/{'' if page == 'dashboard' else page}".rstrip("/"))
-            for page in ("dashboard", "customers", "decisions", "models", "ledger")
+            for page in ("dashboard", "customers", "decisions", "models", "governance", "ledger")
             if access.may_see(viewer.role, page)
         ]
     response = templates.TemplateResponse(
@@ -419,8 +419,15 @@ def _volume_chart(
 def install(app: FastAPI) -> None:
     """Mount the console on `app`: pages, static files and `/` -> /console."""
     app.include_router(router)
+    app.include_router(_governance_router())
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse(PREFIX, status_code=307)
+
+
+def _governance_router() -> APIRouter:
+    from puhui.web import governance  # imports this module: loaded once the app is built
+
+    return governance.router
