@@ -43,6 +43,11 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: The product's own rate: the price at which the population's draw propensity holds as given.
+REFERENCE_RATE = Rate.of("0.18")
+#: 1 - LGD of the default strategy's pricing.
+RECOVERY_RATE = Rate.of("0.15")
+
 #: Spawn keys of the random streams, one per kind of draw.
 _DRAW, _AMOUNT, _TERM, _DEFAULT, _LATE, _LATE_DAYS, _PREPAY, _PREPAY_AT = range(8)
 
@@ -52,12 +57,12 @@ class BehaviourParams:
     """The behaviour model's assumptions (see the module docstring)."""
 
     price_elasticity: float = 4.0
-    reference_rate: Rate = Rate.of("0.18")
+    reference_rate: Rate = REFERENCE_RATE
     min_share: float = 0.2
     amount_multiple_minor: int = 10_000
     late_days_min: int = 5
     late_days_max: int = 25
-    recovery_rate: Rate = Rate.of("0.15")
+    recovery_rate: Rate = RECOVERY_RATE
     recovery_lag_days: int = 30
 
     def __post_init__(self) -> None:

@@ -16,6 +16,8 @@ from puhui.rate import PPB, Rate
 
 #: The seed: "about 2 yuan of IT cost per account per year".
 SEED_IT_COST_PER_ACCOUNT_YEAR_MINOR = 200
+#: The default strategy's marginal funding rate.
+FUNDING_RATE = Rate.of("0.03")
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class CostModel:
     it_per_account_year_minor: int = SEED_IT_COST_PER_ACCOUNT_YEAR_MINOR
     per_decision_minor: int = 50  # assumption: 0.5 yuan of data queries and scoring
     per_call_minor: int = 200  # assumption: 2 yuan per outbound call (agent time, telecom)
-    funding_rate: Rate = Rate.of("0.03")
+    funding_rate: Rate = FUNDING_RATE
 
     def __post_init__(self) -> None:
         for name in ("it_per_account_year_minor", "per_decision_minor", "per_call_minor"):

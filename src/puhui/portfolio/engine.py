@@ -14,7 +14,6 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-
 from puhui.errors import PuhuiError
 from puhui.lending.products import Product
 from puhui.money import Money
@@ -192,5 +191,3 @@ class EngineBook:
         self.lending.close()
         if self._own_dir:
             shutil.rmtree(self.directory, ignore_errors=True)
-
-

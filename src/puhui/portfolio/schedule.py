@@ -76,9 +76,7 @@ def period_interest(
     keys = np.stack([rate_ppm, days], axis=1)
     distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
     rates = np.array([period_rate(int(r), per_year, int(d)) for r, d in distinct])
-    interest: IntArray = np.rint(_twelve_digits(balance * rates[inverse.ravel()])).astype(
-        np.int64
-    )
+    interest: IntArray = np.rint(_twelve_digits(balance * rates[inverse.ravel()])).astype(np.int64)
     return interest
 
 

@@ -54,11 +54,15 @@ def resolve_model(
     return model, str(cache)
 
 
-def train_history_model(rows: int = HISTORY_ROWS, seed: int = HISTORY_SEED) -> RiskModel:
+def train_history_model(
+    rows: int = HISTORY_ROWS, seed: int = HISTORY_SEED, kind: str = "auto"
+) -> RiskModel:
     """A PD model trained on a synthetic history with known outcomes (as `puhui run` does)."""
     history = generate_population(PopulationConfig(n=rows, seed=seed))
     exclude = tuple(c for c in NON_FEATURES if c != "defaulted")
-    config = TrainConfig(target="defaulted", bad_value="true", exclude=exclude, seed=seed)
+    config = TrainConfig(
+        target="defaulted", bad_value="true", exclude=exclude, seed=seed, kind=kind
+    )
     return train_model(history, config).model
 
 

@@ -132,9 +132,10 @@ class TwinBook:
         who = who[self.active[who]]
         before_final = day < self.maturity[who]
         fee = np.array(
-            [self.rules.early_fee(int(p)) if b else 0 for p, b in zip(
-                self.principal[who], before_final, strict=True
-            )],
+            [
+                self.rules.early_fee(int(p)) if b else 0
+                for p, b in zip(self.principal[who], before_final, strict=True)
+            ],
             dtype=np.int64,
         )
         self._income(who, fee, "fee_income")
@@ -226,8 +227,10 @@ class TwinBook:
         """COB `accrue` and `penalty` for the days [first, first + days), no event between."""
         rules = self.rules
         divisor = rules.divisor
-        base = self.principal if rules.contract_interest_on_overdue else (
-            self.principal - self.overdue
+        base = (
+            self.principal
+            if rules.contract_interest_on_overdue
+            else (self.principal - self.overdue)
         )
         accruing = np.clip(self.maturity - first, 0, days)
         numerator = self.interest_rem + base * self.rate * accruing
@@ -293,14 +296,17 @@ class TwinBook:
         rem, divisor = self.interest_rem[rows], self.rules.divisor
         mode = self.rules.rounding
         if mode == "half-even":
-            up = (2 * rem > divisor) | ((2 * rem == divisor) & (self.interest_period[rows] % 2 == 1))
+            up = (2 * rem > divisor) | (
+                (2 * rem == divisor) & (self.interest_period[rows] % 2 == 1)
+            )
         elif mode == "half-up":
             up = 2 * rem >= divisor
         elif mode in ("up", "ceiling"):
             up = rem > 0
         else:
             up = np.zeros(rows.size, dtype=bool)
-        return up.astype(np.int64)
+        result: IntArray = up.astype(np.int64)
+        return result
 
     def _age(self, day: int) -> None:
         """Overdue principal as of `day + 1`: what was billed and not paid, past the grace."""
