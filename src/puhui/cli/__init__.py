@@ -39,6 +39,7 @@ app.command("decide")(decisions.decide)
 app.command("preapprove")(decisions.preapprove)
 app.add_typer(ai.app, name="ai")
 app.command("simulate")(simulate_cli.simulate)
+app.command("optimise")(simulate_cli.optimise)
 
 
 @app.command()

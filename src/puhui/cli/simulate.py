@@ -244,3 +244,141 @@ def _print_compare(result: dict[str, Any]) -> None:
             "delta 差": result["delta"],
         }
     )
+
+
+def optimise(
+    strategy: str = typer.Option("default", "--strategy", help=STRATEGY_HELP),
+    population: Path | None = typer.Option(None, "--population", help="Population file."),
+    customers: int = typer.Option(
+        20_000, "--customers", help="Without --population: customers to generate."
+    ),
+    population_seed: int = typer.Option(7, "--population-seed", help="Seed of that population."),
+    bad_rate: float = typer.Option(0.03, "--bad-rate", help="Bad rate of that population."),
+    months: int = typer.Option(12, "--months", help="Months to simulate per candidate."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the behaviour draws and the sampler."),
+    trials: int = typer.Option(40, "--trials", help="Candidates to evaluate (champion first)."),
+    max_loss_rate: float | None = typer.Option(None, "--max-loss-rate", help="e.g. 0.03"),
+    min_approval_rate: float | None = typer.Option(None, "--min-approval-rate", help="e.g. 0.6"),
+    min_first_time: float | None = typer.Option(
+        None, "--min-first-time", help="First-time borrowers' share of borrowers, e.g. 0.18."
+    ),
+    max_apr: str = typer.Option(
+        "0.24", "--max-apr", help="APR cap (IRR of the dearest loan), or 'none'."
+    ),
+    model: Path | None = typer.Option(None, "--model", help="PD model directory."),
+    out: Path | None = typer.Option(None, "--out", help="Write the best candidate here (.toml)."),
+    plot: Path | None = typer.Option(None, "--plot", help="Plot the frontier to a .png file."),
+    register: bool = typer.Option(
+        False, "--register", help="Register the best candidate in the platform's registry."
+    ),
+    save: bool = typer.Option(False, "--save", help="Keep the run for the console."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Search cut-off, prices per risk band and limits for profit under constraints (optuna)."""
+    from decimal import Decimal, InvalidOperation
+
+    from puhui.portfolio.knobs import write_strategy
+    from puhui.portfolio.optimise import Constraints
+    from puhui.portfolio.optimise import optimise as search
+
+    if out is not None and out.suffix.lower() != ".toml":
+        raise ValidationError("--out must end in .toml", field="out")
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise ValidationError("--plot must end in .png", field="plot")
+    try:
+        cap = None if max_apr.lower() == "none" else Decimal(max_apr)
+    except InvalidOperation:
+        raise ValidationError(
+            "--max-apr must be a fraction like 0.24 or 'none'", field="max_apr"
+        ) from None
+    constraints = Constraints(max_loss_rate, min_approval_rate, min_first_time, cap)
+    champion = load_strategy_ref(strategy)
+    frame = load_population(population, customers, population_seed, bad_rate)
+    pd, model_text = model_pd(champion, frame, model, json_output)
+    bar, advance = progress_bar(not json_output, "candidates / 候选策略", trials)
+    with bar:
+        result = search(
+            champion,
+            frame,
+            pd,
+            trials=trials,
+            constraints=constraints,
+            months=months,
+            seed=seed,
+            progress=advance,
+        )
+    data = result.to_dict()
+    data["model"] = model_text
+    data["champion_name"] = champion.name
+    if result.best_strategy is not None and out is not None:
+        comment = (
+            f"Optimised by `puhui optimise` from {champion.version_id}: trial"
+            f" {result.best.number if result.best else ''}, constraints"
+            f" {constraints.to_dict()}.\nRegister and promote it through the approval path."
+        )
+        data["out"] = str(write_strategy(result.best_strategy, out, comment))
+    if result.best_strategy is not None and register:
+        from puhui.db import Database
+        from puhui.governance.registry import create_registry_tables, register_strategy
+        from puhui.settings import get_settings
+
+        db = Database(get_settings().database_url)
+        try:
+            create_registry_tables(db)
+            data["registered"] = register_strategy(db, result.best_strategy)
+        finally:
+            db.close()
+    if plot is not None:
+        from puhui.portfolio.plot import plot_frontier
+
+        data["plot"] = str(plot_frontier(data, plot))
+    if save:
+        data["run_id"] = save_for_console("optimisation", data)
+    if json_output:
+        print_json(data)
+        return
+    _print_frontier(data)
+
+
+def _print_frontier(data: dict[str, Any]) -> None:
+    trials = {t["number"]: t for t in data["trials"]}
+    best = data["best"]["number"] if data["best"] else None
+    shown = sorted(set(data["frontiers"]["loss_rate"]) | {0} | ({best} if best else set()))
+    rows = []
+    for number in shown:
+        t, s = trials[number], trials[number]["summary"]
+        mark = "champion 冠军" if number == 0 else ("best 最优" if number == best else "")
+        rows.append(
+            [
+                str(number),
+                mark,
+                yuan(s["profit_minor"]),
+                f"{s['loss_rate']:.2%}",
+                f"{s['approval_rate']:.2%}",
+                f"{s['first_time_share']:.2%}",
+                "" if t["max_apr"] is None else f"{float(t['max_apr']):.2%}",
+                "yes" if t["feasible"] else "no",
+            ]
+        )
+    print_table(
+        "frontier: profit against loss rate 利润-损失率前沿",
+        [
+            "trial",
+            "",
+            "profit 利润",
+            "loss 损失率",
+            "approval 通过率",
+            "first-time 首贷",
+            "APR",
+            "ok",
+        ],
+        rows,
+    )
+    same = data["same_loss_rate"]
+    err_console.print(
+        f"best at the champion's loss rate ({same['champion_loss_rate']:.2%}):"
+        f" profit ratio {same['profit_ratio']}"
+    )
+    for key in ("out", "registered", "plot"):
+        if key in data:
+            err_console.print(f"{key}: {data[key]}")
