@@ -10,6 +10,7 @@ import typer
 
 from puhui import __version__
 from puhui.cli import ai, decisions, ledger, lending, model, population, risk, server, servicing
+from puhui.cli import marketing as marketing_cli
 from puhui.cli import simulate as simulate_cli
 from puhui.cli.common import JSON, PuhuiGroup
 from puhui.cli.run import run
@@ -40,6 +41,7 @@ app.command("preapprove")(decisions.preapprove)
 app.add_typer(ai.app, name="ai")
 app.command("simulate")(simulate_cli.simulate)
 app.command("optimise")(simulate_cli.optimise)
+app.add_typer(marketing_cli.app, name="marketing")
 
 
 @app.command()

@@ -31,9 +31,7 @@ def generate(
 ) -> None:
     """Generate N customers with a ground-truth PD and write them to OUT (生成合成客户)."""
     summary = write_population(
-        PopulationConfig(
-            n=n, seed=seed, bad_rate=bad_rate, contact_experiment=contact_experiment
-        ),
+        PopulationConfig(n=n, seed=seed, bad_rate=bad_rate, contact_experiment=contact_experiment),
         out,
         not json_output,
     )

@@ -424,11 +424,7 @@ def _contact_experiment(
     )
     sure_thing = np.maximum(base - 0.10, 0.0)  # would draw anyway: a call adds little
     uplift = (
-        0.05 * persuadable
-        - 0.07 * sleeping
-        - 0.8 * sure_thing
-        + 0.005
-        + rng.normal(0.0, 0.01, n)
+        0.05 * persuadable - 0.07 * sleeping - 0.8 * sure_thing + 0.005 + rng.normal(0.0, 0.01, n)
     )
     treated = np.clip(base + uplift, 0.001, 0.95)
     contacted = rng.random(n) < CONTACT_SHARE

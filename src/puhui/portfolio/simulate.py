@@ -177,6 +177,8 @@ def simulate(
                 "loss": book.loss_by_row,
                 "recovered": book.recovered_by_row,
                 "balance_days": book.balance_days_by_row,
+                "past_due_receivable": book.past_due_receivable_by_row(calendar.end),
+                "borrowed": plan.borrowed.astype(np.int64),
             }
         elif isinstance(book, EngineBook):
             summary.extra["reconciled"] = book.reconciled()

@@ -203,6 +203,21 @@ class TwinBook:
             active_loans=int(self.active.sum()),
         )
 
+    def past_due_receivable_by_row(self, day: int) -> IntArray:
+        """What each loan past due on `day` owes (0 for the others): the end provision's base."""
+        self._catch_up(day)
+        past_due = self.active & (self.oldest_due >= 0) & (day - self.oldest_due > 0)
+        past_due &= day - self.oldest_due > self.rules.grace_days
+        owed = (
+            self.principal
+            + self.interest_unbilled
+            + self.interest_billed
+            + self.fee_billed
+            + self.penalty
+        )
+        result: IntArray = np.where(past_due, owed, 0)
+        return result
+
     def close(self) -> None:
         return None
 
