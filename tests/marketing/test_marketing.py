@@ -49,7 +49,7 @@ def test_uplift_model_learns_the_true_effect_better_than_take_up(
     # take-up is a coin flip of a modest probability: even the true probability ranks the
     # observed take-ups weakly; the model comes close to it
     oracle = auc(took_up, holdout["takeup_prob_contacted"].to_numpy()[contacted])
-    assert 0.5 < auc(took_up, takeup[contacted]) and auc(took_up, takeup[contacted]) > oracle - 0.05
+    assert auc(took_up, takeup[contacted]) > 0.5 and auc(took_up, takeup[contacted]) > oracle - 0.05
     # the curves on observed outcomes: the uplift ranking has the larger Qini coefficient
     c = curves(holdout["took_up"], contacted, {"uplift": uplift, "takeup": takeup})
     assert c["qini_coefficient"]["uplift"] > c["qini_coefficient"]["takeup"]
