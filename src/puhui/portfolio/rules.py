@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from puhui.errors import ValidationError
 from puhui.lending.products import Product
@@ -25,6 +29,8 @@ from puhui.lending.terms import (
     ScheduleEngine,
 )
 from puhui.rate import PPM, Rate
+
+IntArray = npt.NDArray[np.int64]
 
 #: The engine on main accrues contract interest on all principal outstanding, overdue too.
 #: The money-path audit stops contract interest on overdue principal (the overdue rate
@@ -137,9 +143,15 @@ class ServicingRules:
         if self.penalty_multiplier is None:
             assert self.penalty_fixed_ppm is not None
             return self.penalty_fixed_ppm
-        return Rate(Rate.from_units(nominal_ppm, PPM).fraction * self.penalty_multiplier).per_unit(
-            PPM, "penalty_rate"
-        )
+        rate = Rate(Rate.from_units(nominal_ppm, PPM).fraction * self.penalty_multiplier)
+        return rate.per_unit(PPM, "penalty_rate")
+
+    def penalty_rates_ppm(self, nominal_ppm: IntArray) -> IntArray:
+        """`penalty_rate_ppm` of many lines (once per distinct rate)."""
+        distinct, inverse = np.unique(nominal_ppm, return_inverse=True)
+        rates = np.array([self.penalty_rate_ppm(int(r)) for r in distinct], dtype=np.int64)
+        result: IntArray = rates[inverse]
+        return result
 
     # -- fees ----------------------------------------------------------------------------
     def fee_minor(self, kind: str, value: Decimal, principal_minor: int) -> int:
@@ -148,6 +160,18 @@ class ServicingRules:
         if kind == "flat":
             return int(value * scale)
         return int((Decimal(principal_minor) * value / 100).quantize(1, ROUND_HALF_EVEN))
+
+    def fee_minor_batch(self, kind: str, value: Decimal, principal_minor: IntArray) -> IntArray:
+        """`fee_minor` of many principals (integer arithmetic: the same cents)."""
+        if kind == "flat" or value == 0:
+            flat = self.fee_minor(kind, value, 0)
+            return np.full(principal_minor.shape, flat, dtype=np.int64)
+        numerator, denominator = value.as_integer_ratio()
+        q, r = np.divmod(principal_minor * numerator, denominator * 100)
+        twice, whole = 2 * r, denominator * 100
+        up = (twice > whole) | ((twice == whole) & (q % 2 == 1))
+        result: IntArray = q + up.astype(np.int64)
+        return result
 
     def upfront_fee(self, principal_minor: int) -> int:
         return self.fee_minor(self.upfront_fee_kind, self.upfront_fee_value, principal_minor)
@@ -177,7 +201,10 @@ class ServicingRules:
         return self.freeze_line_dpd is not None and dpd_reached >= self.freeze_line_dpd
 
 
-def recovery_minor(written_off_minor: int, recovery_ppm: int) -> int:
+Amount = TypeVar("Amount", int, IntArray)
+
+
+def recovery_minor(written_off_minor: Amount, recovery_ppm: int) -> Amount:
     """A recovery of `recovery_ppm` parts per million of what was written off, rounded half-up
-    (the one formula both bookers use, so they recover the same cents)."""
+    (the one formula both bookers use, on ints or arrays, so they recover the same cents)."""
     return (written_off_minor * recovery_ppm + PPM // 2) // PPM

@@ -59,12 +59,17 @@ def emis(amount: IntArray, rate_ppm: IntArray, installments: IntArray, per_year:
     """`emi_minor` of every loan, computed once per distinct (amount, rate, term)."""
     if amount.size == 0:
         return np.zeros(0, dtype=np.int64)
-    keys = np.stack([amount, rate_ppm, installments], axis=1)
-    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    # One int64 key per (amount, rate, term): amount < 2^33, rate < 2^21, term < 2^10.
+    keys = (amount << 31) | (rate_ppm << 10) | installments
+    distinct, inverse = np.unique(keys, return_inverse=True)
     values = np.array(
-        [emi_minor(int(a), int(r), int(n), per_year) for a, r, n in distinct], dtype=np.int64
+        [
+            emi_minor(int(k >> 31), int((k >> 10) & 0x1FFFFF), int(k & 0x3FF), per_year)
+            for k in distinct
+        ],
+        dtype=np.int64,
     )
-    return values[inverse.ravel()]
+    return values[inverse]
 
 
 def period_interest(
@@ -73,10 +78,10 @@ def period_interest(
     """Scheduled interest of a period: balance x period rate, rounded half-even to the cent."""
     if balance.size == 0:
         return np.zeros(0, dtype=np.int64)
-    keys = np.stack([rate_ppm, days], axis=1)
-    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
-    rates = np.array([period_rate(int(r), per_year, int(d)) for r, d in distinct])
-    interest: IntArray = np.rint(_twelve_digits(balance * rates[inverse.ravel()])).astype(np.int64)
+    keys = (rate_ppm << 10) | days  # rate < 2^21 ppm, days < 2^10
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    rates = np.array([period_rate(int(k >> 10), per_year, int(k & 0x3FF)) for k in distinct])
+    interest: IntArray = np.rint(_twelve_digits(balance * rates[inverse])).astype(np.int64)
     return interest
 
 

@@ -68,7 +68,7 @@ class TwinBook:
     def grant(self, who: IntArray, limit_minor: IntArray, rate_ppm: IntArray) -> None:
         self.limit[who] = limit_minor
         self.rate[who] = rate_ppm
-        self.penalty_rate[who] = [self.rules.penalty_rate_ppm(int(r)) for r in rate_ppm]
+        self.penalty_rate[who] = self.rules.penalty_rates_ppm(rate_ppm)
 
     def draw(self, day: int, who: IntArray, amount: IntArray, installments: IntArray) -> None:
         self._catch_up(day)
@@ -87,8 +87,10 @@ class TwinBook:
         self.billed_count[who] = 0
         self.start_month[who] = month
         self.maturity[who] = self.calendar.starts[month + installments]
-        self.installment_fee[who] = [rules.installment_fee(int(a)) for a in amount]
-        upfront = np.array([rules.upfront_fee(int(a)) for a in amount], dtype=np.int64)
+        self.installment_fee[who] = rules.fee_minor_batch(
+            rules.installment_fee_kind, rules.installment_fee_value, amount
+        )
+        upfront = rules.fee_minor_batch(rules.upfront_fee_kind, rules.upfront_fee_value, amount)
         self._income(who, upfront, "fee_income")
         for name in (
             "billed_principal",
@@ -131,13 +133,11 @@ class TwinBook:
         self._catch_up(day)
         who = who[self.active[who]]
         before_final = day < self.maturity[who]
-        fee = np.array(
-            [
-                self.rules.early_fee(int(p)) if b else 0
-                for p, b in zip(self.principal[who], before_final, strict=True)
-            ],
-            dtype=np.int64,
+        rules = self.rules
+        fee = rules.fee_minor_batch(
+            rules.early_fee_kind, rules.early_fee_value, self.principal[who]
         )
+        fee = np.where(before_final, fee, 0)
         self._income(who, fee, "fee_income")
         self._totals["principal_outstanding"] -= int(self.principal[who].sum())
         for name in (
@@ -156,9 +156,7 @@ class TwinBook:
 
     def recover(self, day: int, who: IntArray, recovery_ppm: int) -> None:
         self._catch_up(day)
-        amount = np.array(
-            [recovery_minor(int(w), recovery_ppm) for w in self.written_off[who]], dtype=np.int64
-        )
+        amount = recovery_minor(self.written_off[who], recovery_ppm)
         self._totals["recovery_income"] += int(amount.sum())
         self.recovered_by_row[who] += amount
 
