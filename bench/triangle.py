@@ -111,7 +111,7 @@ def optimiser_gain(strategy: Any, model: Any) -> None:
 
     population = generate_population(PopulationConfig(n=20_000, seed=7))
     pd = score(model, population)
-    started = time.perf_counter()
+    began = time.perf_counter()
     result = optimise(
         strategy,
         population,
@@ -122,7 +122,7 @@ def optimiser_gain(strategy: Any, model: Any) -> None:
     same = result.same_loss_rate()
     best = result.best
     print(
-        f"triangle: optimiser, 20,000 customers, 30 trials in {time.perf_counter() - started:.0f} s:"
+        f"triangle: optimiser, 20,000 customers, 30 trials in {time.perf_counter() - began:.0f} s:"
         f" champion profit {same['champion_profit_minor'] / 100:,.0f} yuan at loss rate"
         f" {same['champion_loss_rate']:.2%}; best at that loss rate or below"
         f" {(same['best_profit_minor'] or 0) / 100:,.0f} yuan (x{same['profit_ratio']})"
