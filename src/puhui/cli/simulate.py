@@ -80,7 +80,18 @@ def model_pd(
     from puhui.portfolio.scoring import resolve_model, score
     from puhui.settings import get_settings
 
-    cache = Path(get_settings().data_dir) / "simulation"
+    settings = get_settings()
+    cache = Path(settings.data_dir) / "simulation"
+    if model_dir is None and strategy.model.path.startswith("registry:"):
+        # A strategy bound to a registered model (`puhui run` binds its champion so).
+        from puhui.db import Database
+        from puhui.governance.registry import materialise_model
+
+        db = Database(settings.database_url)
+        try:
+            model_dir = materialise_model(db, strategy.model.version, cache / "registry")
+        finally:
+            db.close()
     say = None if quiet else (lambda text: err_console.print(f"[dim]{text}[/dim]"))
     model, where = resolve_model(strategy, model_dir, cache, say)
     return score(model, frame), f"{model.version} ({where})"

@@ -28,7 +28,7 @@ from puhui.portfolio.engine import EngineBook
 from puhui.portfolio.figures import MonthFigures, Summary, month_figures, summarise
 from puhui.portfolio.rules import ServicingRules
 from puhui.portfolio.twin import TwinBook
-from puhui.rate import PPB
+from puhui.rate import PPB, Rate
 from puhui.risk.outcome import apply_strategy_batch
 from puhui.risk.strategy import Strategy
 
@@ -168,7 +168,7 @@ def simulate(
             lgd=lgd,
         )
         summary.extra["max_nominal_rate"] = (
-            str(int(customers.rate_ppb[rows].max()) / PPB) if rows.size else None
+            Rate.from_units(int(customers.rate_ppb[rows].max()), PPB).text() if rows.size else None
         )
         by_row = None
         if isinstance(book, TwinBook):

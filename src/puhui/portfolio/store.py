@@ -38,7 +38,7 @@ def save_run(db: Database, kind: str, data: dict[str, Any]) -> str:
             (
                 run_id,
                 kind,
-                datetime.now(UTC).isoformat(timespec="seconds"),
+                datetime.now(UTC).isoformat(timespec="microseconds"),
                 json.dumps(data, default=str),
             ),
         )
