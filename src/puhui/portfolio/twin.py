@@ -27,6 +27,20 @@ from puhui.portfolio.schedule import emis, period_interest
 
 BoolArray = npt.NDArray[np.bool_]
 
+#: What a payment of everything billed clears.
+_BILLED = (
+    "billed_principal",
+    "latest_billed_principal",
+    "interest_billed",
+    "fee_billed",
+    "penalty",
+    "overdue",
+)
+#: Everything owed besides the principal not yet billed.
+_OWED = (*_BILLED, "interest_unbilled")
+#: The carried remainders of the day counts.
+_REMAINDERS = ("interest_rem", "interest_period", "penalty_rem")
+
 
 class TwinBook:
     """The book of `n` customers under `rules`, day ordinals from `calendar`."""
@@ -92,21 +106,7 @@ class TwinBook:
         )
         upfront = rules.fee_minor_batch(rules.upfront_fee_kind, rules.upfront_fee_value, amount)
         self._income(who, upfront, "fee_income")
-        for name in (
-            "billed_principal",
-            "latest_billed_principal",
-            "interest_unbilled",
-            "interest_rem",
-            "interest_period",
-            "interest_billed",
-            "fee_billed",
-            "penalty",
-            "penalty_rem",
-            "overdue",
-            "written_off",
-        ):
-            getattr(self, name)[who] = 0
-        self.oldest_due[who] = -1
+        self._clear(who, (*_OWED, *_REMAINDERS, "written_off"))
         self._totals["principal_outstanding"] += int(amount.sum())
 
     def pay_billed(self, day: int, who: IntArray) -> None:
@@ -116,16 +116,7 @@ class TwinBook:
         paid_principal = self.billed_principal[who]
         self.principal[who] -= paid_principal
         self._totals["principal_outstanding"] -= int(paid_principal.sum())
-        for name in (
-            "billed_principal",
-            "latest_billed_principal",
-            "interest_billed",
-            "fee_billed",
-            "penalty",
-            "overdue",
-        ):
-            getattr(self, name)[who] = 0
-        self.oldest_due[who] = -1
+        self._clear(who, _BILLED)
         self._settle(who)
 
     def pay_off(self, day: int, who: IntArray) -> None:
@@ -140,18 +131,7 @@ class TwinBook:
         fee = np.where(before_final, fee, 0)
         self._income(who, fee, "fee_income")
         self._totals["principal_outstanding"] -= int(self.principal[who].sum())
-        for name in (
-            "principal",
-            "billed_principal",
-            "latest_billed_principal",
-            "interest_unbilled",
-            "interest_billed",
-            "fee_billed",
-            "penalty",
-            "overdue",
-        ):
-            getattr(self, name)[who] = 0
-        self.oldest_due[who] = -1
+        self._clear(who, ("principal", *_OWED))
         self._settle(who)
 
     def recover(self, day: int, who: IntArray, recovery_ppm: int) -> None:
@@ -355,22 +335,14 @@ class TwinBook:
         self._totals["principal_outstanding"] -= int(principal.sum())
         self.loss_by_row[rows] += amount
         self.written_off[rows] = amount
-        for name in (
-            "principal",
-            "billed_principal",
-            "latest_billed_principal",
-            "interest_unbilled",
-            "interest_rem",
-            "interest_period",
-            "interest_billed",
-            "fee_billed",
-            "penalty",
-            "penalty_rem",
-            "overdue",
-        ):
-            getattr(self, name)[rows] = 0
-        self.oldest_due[rows] = -1
+        self._clear(rows, ("principal", *_OWED, *_REMAINDERS))
         self.active[rows] = False
+
+    def _clear(self, who: IntArray, names: tuple[str, ...]) -> None:
+        """Zero the balances `names` of the loans `who`; none of them owes past due after."""
+        for name in names:
+            getattr(self, name)[who] = 0
+        self.oldest_due[who] = -1
 
     def _settle(self, who: IntArray) -> None:
         """Close the loans that owe nothing (`loans.settle_status`)."""
