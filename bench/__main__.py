@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.lending",
     "bench.console",
     "bench.governance",
+    "bench.triangle",
 ]
 
 

@@ -42,6 +42,8 @@ LAYERS: dict[str, int] = {
     "servicing": 3,
     # use cases
     "services": 4,
+    "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
+    "marketing": 4,
     # interfaces
     "api": 5,
     "web": 5,
@@ -57,6 +59,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("groupcommit", "db"),
     ("governance", "risk"),  # the registry stores strategies
     ("preapproval", "risk"),  # the batch engine runs the risk strategy
+    ("marketing", "portfolio"),  # targeting values a customer with the simulator
     ("api", "web"),  # the API app serves the console
     ("web", "api"),  # the console signs in with the API's keys
     ("cli", "api"),  # `puhui serve` and `puhui keys`

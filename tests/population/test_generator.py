@@ -134,3 +134,35 @@ def test_every_field_is_documented() -> None:
     doc = (Path(__file__).parent.parent.parent / "docs" / "population.md").read_text()
     for name, _, _ in FIELDS:
         assert f"| `{name}` |" in doc, name
+
+
+# -- the randomised contact experiment (marketing) -----------------------------------------
+def test_the_contact_experiment_adds_columns_and_changes_no_other() -> None:
+    from puhui.population import CONTACT_COLUMNS
+
+    plain = generate_population(PopulationConfig(n=70_000, seed=11))
+    with_contact = generate_population(
+        PopulationConfig(n=70_000, seed=11, contact_experiment=True, chunk_size=30_000)
+    )
+    assert with_contact.columns == [*plain.columns, *CONTACT_COLUMNS]
+    assert with_contact.select(plain.columns).equals(plain)
+    again = generate_population(PopulationConfig(n=70_000, seed=11, contact_experiment=True))
+    assert again.equals(with_contact)  # chunking changes nothing
+
+
+def test_contact_is_randomised_and_has_a_heterogeneous_true_effect() -> None:
+    import numpy as np
+
+    frame = generate_population(PopulationConfig(n=60_000, seed=5, contact_experiment=True))
+    contacted = frame["contacted"].to_numpy()
+    assert abs(contacted.mean() - 0.5) < 0.01
+    # randomised: the truth is balanced across arms
+    control = frame["takeup_prob_control"].to_numpy()
+    assert abs(control[contacted].mean() - control[~contacted].mean()) < 0.003
+    uplift = frame["takeup_prob_contacted"].to_numpy() - control
+    assert 0.02 < uplift.mean() < 0.07  # contact helps on average ...
+    assert 0.05 < (uplift < 0).mean() < 0.3  # ... and hurts some (sleeping dogs)
+    took_up = frame["took_up"].to_numpy()
+    observed = took_up[contacted].mean() - took_up[~contacted].mean()
+    assert abs(observed - uplift.mean()) < 0.01  # the experiment measures the true effect
+    assert np.corrcoef(frame["takeup_prob_contacted"].to_numpy(), uplift)[0, 1] < 0.7

@@ -121,3 +121,51 @@ def test_model_copy_recomputes_the_units() -> None:
     )
     with pytest.raises(ValueError, match="rate_floor"):
         PricingParams().model_copy(update={"rate_floor": Decimal("0.5")})
+
+
+# -- a price per risk band (margin_bands), for the strategy optimiser -------------------------
+def test_margin_bands_price_each_risk_band_and_batch_agrees() -> None:
+    import numpy as np
+
+    from puhui.risk.pricing import PricingParams, price, price_batch
+
+    params = PricingParams.model_validate(
+        {
+            "margin_bands": [
+                {"max_pd": "0.01", "margin": "0.005"},
+                {"max_pd": "0.05", "margin": "0.03"},
+            ]
+        }
+    )
+    pds = [0.001, 0.01, 0.0100001, 0.05, 0.2]
+    quotes = [price(pd, 12, params) for pd in pds]
+    margins = [q.target_margin.fraction for q in quotes]
+    assert [str(m) for m in margins] == ["0.005", "0.005", "0.03", "0.03", "0.02"]
+    batch = price_batch(np.array(pds), 12, params)
+    assert [q.rate_ppb for q in quotes] == batch.rate_ppb.tolist()
+    assert [int(m * 10**9) for m in margins] == batch.target_margin.tolist()
+
+
+def test_margin_bands_must_increase_and_leave_other_strategies_unchanged() -> None:
+    import pydantic
+    import pytest
+
+    from puhui.risk.pricing import PricingParams
+    from puhui.risk.strategy import load_strategy, parse_strategy
+
+    with pytest.raises(pydantic.ValidationError):
+        PricingParams.model_validate(
+            {
+                "margin_bands": [
+                    {"max_pd": "0.05", "margin": "0.01"},
+                    {"max_pd": "0.01", "margin": "0"},
+                ]
+            }
+        )
+    strategy = load_strategy()
+    assert "margin_bands" not in strategy.to_data()["pricing"]  # same fingerprint as before
+    data = strategy.to_data()
+    data["pricing"]["margin_bands"] = [{"max_pd": "0.02", "margin": "0.01"}]
+    banded = parse_strategy(data)
+    assert banded.version_id != strategy.version_id
+    assert parse_strategy(banded.to_data()).version_id == banded.version_id

@@ -172,3 +172,84 @@ def test_console_in_a_browser(browser: Browser, seeded: tuple[Server, Bank]) -> 
     assert outside == [], "the console must load nothing from outside the server"
     assert errors == []
     context.close()
+
+
+# -- the triangle and marketing pages (portfolio, marketing) ---------------------------------
+@pytest.fixture
+def triangle_runs(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
+    """A server whose database holds one real optimisation run and one real targeting run."""
+    from puhui.db import Database
+    from puhui.marketing.campaign import run_campaign
+    from puhui.population import PopulationConfig, generate_population
+    from puhui.portfolio.optimise import optimise
+    from puhui.portfolio.scoring import score, train_history_model
+    from puhui.portfolio.store import save_run
+    from puhui.risk.strategy import load_strategy
+
+    model = train_history_model(rows=4_000, seed=3, kind="scorecard")
+    strategy = load_strategy()
+    population = generate_population(PopulationConfig(n=400, seed=3))
+    result = optimise(strategy, population, score(model, population), trials=4, months=4)
+    experiment = generate_population(PopulationConfig(n=3000, seed=4, contact_experiment=True))
+    target = generate_population(PopulationConfig(n=3000, seed=5, contact_experiment=True))
+    campaign = run_campaign(
+        strategy,
+        experiment,
+        score(model, experiment),
+        target,
+        score(model, target),
+        budget=200,
+        months=4,
+    )
+    db = Database(sqlite_url)
+    save_run(db, "optimisation", result.to_dict())
+    save_run(db, "targeting", campaign.summary)
+    db.close()
+    yield from start_server(sqlite_url, tmp_path)
+
+
+def test_triangle_and_marketing_pages_in_a_browser(browser: Browser, triangle_runs: Server) -> None:
+    server = triangle_runs
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    outside: list[str] = []
+    page.on(
+        "request", lambda r: None if r.url.startswith(server.base_url) else outside.append(r.url)
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.base_url + "/console/login?next=/console/triangle")
+    page.fill("#api_key", server.keys["risk_analyst"])
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    assert page.locator("h1").inner_text() == "不可能三角：风险 · 利润 · 规模"
+    for chart in ("chart-frontier-loss", "chart-frontier-approval", "chart-monthly"):
+        assert page.get_attribute(f"#{chart}-box", "data-rendered") == "true", chart
+        assert _canvas_drawn(page, f"{chart}-box"), chart
+    assert "冠军策略" in page.locator("#triangle-tiles").inner_text()
+    _shot(page, "triangle-zh")
+    page.goto(server.base_url + "/console/triangle?lang=en")
+    assert page.locator("h1").inner_text() == "The triangle: risk · profit · scale"
+    _shot(page, "triangle-en")
+
+    page.click("nav a[href='/console/marketing']")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "Precision marketing: uplift"
+    for chart in ("chart-qini", "chart-gain", "chart-targeting"):
+        assert _canvas_drawn(page, f"{chart}-box"), chart
+    assert "By incremental profit" in page.locator("#marketing-tiles").inner_text()
+    _shot(page, "marketing-en")
+    context.close()
+
+    # an agent serves customers: no strategy pages, and no link to them
+    agent = browser.new_context(locale="en-US")
+    page = agent.new_page()
+    page.goto(server.base_url + "/console/login?next=/console/triangle")
+    page.fill("#api_key", server.keys["agent"])
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("nav a[href='/console/triangle']").count() == 0
+    assert "Not available to your role" in page.content()
+    agent.close()
+    assert outside == [] and errors == []

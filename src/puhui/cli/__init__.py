@@ -14,12 +14,14 @@ from puhui.cli import (
     decisions,
     ledger,
     lending,
+    marketing,
     model,
     monitor,
     population,
     risk,
     server,
     servicing,
+    simulate,
 )
 from puhui.cli.common import JSON, PuhuiGroup
 from puhui.cli.run import run
@@ -49,6 +51,9 @@ app.command("decide")(decisions.decide)
 app.command("preapprove")(decisions.preapprove)
 app.add_typer(ai.app, name="ai")
 app.add_typer(monitor.app, name="monitor")
+app.command("simulate")(simulate.simulate)
+app.command("optimise")(simulate.optimise)
+app.add_typer(marketing.app, name="marketing")
 
 
 @app.command()

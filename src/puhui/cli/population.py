@@ -24,11 +24,16 @@ def generate(
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same rows."),
     bad_rate: float = typer.Option(0.03, "--bad-rate", help="Target portfolio bad rate."),
     out: Path = typer.Option(..., "--out", help="Output file, .parquet or .csv."),
+    contact_experiment: bool = typer.Option(
+        False, "--contact-experiment", help="Add a randomised marketing contact experiment."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Generate N customers with a ground-truth PD and write them to OUT (生成合成客户)."""
     summary = write_population(
-        PopulationConfig(n=n, seed=seed, bad_rate=bad_rate), out, not json_output
+        PopulationConfig(n=n, seed=seed, bad_rate=bad_rate, contact_experiment=contact_experiment),
+        out,
+        not json_output,
     )
     if json_output:
         print_json(summary)

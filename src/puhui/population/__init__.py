@@ -1,6 +1,8 @@
 """Synthetic customers with a known ground truth, for demos, tests and benchmarks."""
 
 from puhui.population.generator import (
+    CONTACT_COLUMNS,
+    CONTACT_FIELDS,
     FIELDS,
     NON_FEATURES,
     PROTECTED,
@@ -11,6 +13,8 @@ from puhui.population.generator import (
 )
 
 __all__ = [
+    "CONTACT_COLUMNS",
+    "CONTACT_FIELDS",
     "FIELDS",
     "NON_FEATURES",
     "PROTECTED",

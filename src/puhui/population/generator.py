@@ -106,6 +106,18 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 #: Protected attributes: reported on by fairness checks, never seen by a model.
 PROTECTED = ("gender",)
 
+#: The randomised contact experiment (`PopulationConfig(contact_experiment=True)`): appended
+#: after FIELDS, drawn from a stream of their own, so every other column is unchanged.
+CONTACT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("contacted", "Boolean", "randomly assigned to a marketing contact (50%)"),
+    ("took_up", "Boolean", "drew on the pre-approved line within the 30-day campaign"),
+    ("takeup_prob_control", "Float32", "ground truth: take-up probability if not contacted"),
+    ("takeup_prob_contacted", "Float32", "ground truth: take-up probability if contacted"),
+)
+#: Columns of the contact experiment; like NON_FEATURES, never a risk model's input.
+CONTACT_COLUMNS = tuple(name for name, _, _ in CONTACT_FIELDS)
+CONTACT_SHARE = 0.5
+
 # Columns a risk model must never see: ids, the truth, the outcome, behaviour hooks and the
 # protected attributes.
 NON_FEATURES = (
@@ -127,6 +139,7 @@ class PopulationConfig:
     seed: int = 0
     bad_rate: float = DEFAULT_BAD_RATE
     chunk_size: int = DEFAULT_CHUNK
+    contact_experiment: bool = False
 
     def __post_init__(self) -> None:
         if self.n < 0:
@@ -143,7 +156,8 @@ def generate_population(
     """The whole population as one polars frame (chunks concatenated without copying)."""
     chunks = list(iter_population(config, progress))
     if not chunks:
-        return _draw(np.random.default_rng(0), 0, 0, 0.0)
+        contact = np.random.default_rng(1) if config.contact_experiment else None
+        return _draw(np.random.default_rng(0), 0, 0, 0.0, contact)
     return pl.concat(chunks, rechunk=False)
 
 
@@ -166,7 +180,12 @@ def iter_population(
         for block in range(start // BLOCK, (end - 1) // BLOCK + 1):
             if block not in drawn:
                 seed = np.random.SeedSequence(config.seed, spawn_key=(block,))
-                drawn = {block: _draw(np.random.default_rng(seed), BLOCK, block * BLOCK, intercept)}
+                contact = None
+                if config.contact_experiment:
+                    stream = np.random.SeedSequence(config.seed, spawn_key=(block, 1))
+                    contact = np.random.default_rng(stream)
+                rows = _draw(np.random.default_rng(seed), BLOCK, block * BLOCK, intercept, contact)
+                drawn = {block: rows}
             frame = drawn[block]
             low = max(start - block * BLOCK, 0)
             high = min(end - block * BLOCK, BLOCK)
@@ -341,7 +360,13 @@ def _int_or_null(values: np.ndarray, dtype: type[pl.DataType]) -> pl.Series:
     return pl.Series(values).fill_nan(None).cast(dtype)
 
 
-def _draw(rng: np.random.Generator, n: int, start: int, intercept: float) -> pl.DataFrame:
+def _draw(
+    rng: np.random.Generator,
+    n: int,
+    start: int,
+    intercept: float,
+    contact: np.random.Generator | None = None,
+) -> pl.DataFrame:
     c = _draw_columns(rng, n)
     true_pd = _sigmoid(c["_risk"] + intercept)
     defaulted = rng.random(n) < true_pd
@@ -350,7 +375,7 @@ def _draw(rng: np.random.Generator, n: int, start: int, intercept: float) -> pl.
     early = _sigmoid(-1.2 - 0.4 * stress + 0.3 * (c["education"] >= 3) + rng.normal(0, 0.3, n))
     late = np.clip(true_pd * 2.5 + 0.02 * _sigmoid(stress), 0.0, 0.95)
     male = rng.random(n) >= _FEMALE_SHARE  # drawn after everything else: nothing above moves
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "customer_id": pl.Series(np.arange(start, start + n, dtype=np.int64)),
             "age": c["age"],
@@ -383,3 +408,48 @@ def _draw(rng: np.random.Generator, n: int, start: int, intercept: float) -> pl.
             "late_payment_prob": late.astype(np.float32),
         }
     )
+    if contact is None:
+        return frame
+    return frame.with_columns(
+        [pl.Series(k, v) for k, v in _contact_experiment(contact, c, drawdown).items()]
+    )
+
+
+def _contact_experiment(
+    rng: np.random.Generator, c: dict[str, np.ndarray], drawdown: np.ndarray
+) -> dict[str, np.ndarray]:
+    """A randomised campaign: half the customers are contacted; who takes the line up.
+
+    Without contact a customer draws within the campaign month with 35% of its monthly
+    propensity (many do not know the line is there). A contact adds a heterogeneous effect to
+    that probability: persuadable customers (lower-tier cities, 22-35, first-time borrowers,
+    active payers) gain most; the credit-hungry (many inquiries) would draw anyway (sure
+    things); older, well-off, long-tenured customers take a call badly (sleeping dogs: the
+    effect is negative). So ranking by take-up and ranking by uplift differ.
+    """
+    n = drawdown.shape[0]
+    age, tier, txn = c["age"], c["city_tier"], c["payment_txn_90d"]
+    base = 0.35 * drawdown
+    persuadable = (
+        0.8 * (tier >= 3)
+        + 0.6 * ((age >= 22) & (age <= 35))
+        + 0.7 * ~c["has_credit_history"]
+        + 0.5 * np.tanh(txn / 30.0)
+        - 0.6 * np.tanh(c["inquiries_30d"])
+    )
+    sleeping = 1.2 * ((age >= 50) & (c["monthly_income"] >= 12_000)) + 0.5 * (
+        c["months_on_platform"] > 60
+    )
+    sure_thing = np.maximum(base - 0.10, 0.0)  # would draw anyway: a call adds little
+    uplift = (
+        0.05 * persuadable - 0.07 * sleeping - 0.8 * sure_thing + 0.005 + rng.normal(0.0, 0.01, n)
+    )
+    treated = np.clip(base + uplift, 0.001, 0.95)
+    contacted = rng.random(n) < CONTACT_SHARE
+    took_up = rng.random(n) < np.where(contacted, treated, base)
+    return {
+        "contacted": contacted,
+        "took_up": took_up,
+        "takeup_prob_control": base.astype(np.float32),
+        "takeup_prob_contacted": treated.astype(np.float32),
+    }

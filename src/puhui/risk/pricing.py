@@ -25,6 +25,10 @@ principal x (n + 1) / 2n over n months (straight-line approximation), so a small
 pays more per yuan. Pricing comes before the limit, so by default the principal is a reference
 drawdown (`reference_principal`); a caller that knows the amount passes it.
 
+A price per risk band: `margin_bands` (optional) replace the target margin by PD band, the
+first band whose `max_pd` is at or above the PD (PDs above the last band keep
+`target_margin`). A strategy without bands resolves exactly as before (same fingerprint).
+
 Arithmetic is integer parts per billion (`Rate.per_unit(PPB)`, see `puhui.risk.units`), so
 `price` (one customer) and `price_batch` (NumPy arrays) give identical results.
 """
@@ -73,6 +77,8 @@ class _PricingUnits:
     reference_principal_minor: int
     capital_charge: int
     target_margin: int
+    band_edges: tuple[int, ...]  # max PD of each margin band, parts per billion
+    band_margins: tuple[int, ...]
     floor: int
     cap: int
     step: int
@@ -88,6 +94,15 @@ FractionRate = Annotated[
     BeforeValidator(_as_rate),
     PlainSerializer(lambda r: r.fraction, return_type=Decimal),
 ]
+
+
+class MarginBand(BaseModel):
+    """The margin priced for PDs up to `max_pd` (a price per risk band)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_pd: Decimal
+    margin: FractionRate
 
 
 class PricingParams(BaseModel):
@@ -108,6 +123,7 @@ class PricingParams(BaseModel):
     rate_cap: FractionRate = Rate.of("0.24")
     rate_step: FractionRate = Rate.of("0.0001")
     currency: str = "CNY"
+    margin_bands: tuple[MarginBand, ...] = ()
 
     _units: _PricingUnits = PrivateAttr()
 
@@ -146,6 +162,16 @@ class PricingParams(BaseModel):
             raise ValueError(f"operating_cost_per_loan must be between 0 and {MAX_OPERATING_COST}")
         if self.reference_principal <= 0:
             raise ValueError("reference_principal must be positive")
+        previous = Decimal(-1)
+        for i, band in enumerate(self.margin_bands):
+            if not 0 <= band.max_pd <= 1 or band.max_pd <= previous:
+                raise ValueError(f"margin_bands[{i}].max_pd must be in [0, 1] and increasing")
+            if not 0 <= band.margin.fraction <= 1:
+                raise ValueError(f"margin_bands[{i}].margin must be between 0% and 100%")
+            for name, value in (("max_pd", band.max_pd), ("margin", band.margin.fraction)):
+                if value * PPB != (value * PPB).to_integral_value():
+                    raise ValueError(f"margin_bands[{i}].{name} must be a whole number of 1e-9")
+            previous = band.max_pd
         digits = exponent(self.currency)
         for name in ("operating_cost_per_loan", "reference_principal"):
             amount: Decimal = getattr(self, name)
@@ -170,6 +196,8 @@ class PricingParams(BaseModel):
             * self.cost_of_equity.per_unit(PPB)
             // PPB,
             target_margin=self.target_margin.per_unit(PPB),
+            band_edges=tuple(int(b.max_pd * PPB) for b in self.margin_bands),
+            band_margins=tuple(b.margin.per_unit(PPB) for b in self.margin_bands),
             floor=self.rate_floor.per_unit(PPB),
             cap=self.rate_cap.per_unit(PPB),
             step=self.rate_step.per_unit(PPB),
@@ -275,7 +303,12 @@ def price(
         annual_pd = min(PPB * horizon, pd_u * term) * 12 // (horizon * term)
     expected_loss = annual_pd * p.lgd // RATIO_SCALE
     operating = p.operating_cost_minor * 24 * PPB // (principal * (term + 1))
-    raw = p.cost_of_funds + expected_loss + operating + p.capital_charge + p.target_margin
+    margin = p.target_margin
+    for edge, band_margin in zip(p.band_edges, p.band_margins, strict=True):
+        if pd_u <= edge:
+            margin = band_margin
+            break
+    raw = p.cost_of_funds + expected_loss + operating + p.capital_charge + margin
     rounded = -(-raw // p.step) * p.step
     rate = min(max(rounded, p.floor), p.cap)
     return _quote(
@@ -284,7 +317,7 @@ def price(
         expected_loss=expected_loss,
         operating_cost=operating,
         capital_charge=p.capital_charge,
-        target_margin=p.target_margin,
+        target_margin=margin,
         rounding=rounded - raw,
         clip=rate - rounded,
         term_months=term,
@@ -323,7 +356,13 @@ def price_batch(
         annual_pd = np.minimum(PPB * horizon, pd_u * term) * 12 // (horizon * term)
     expected_loss = annual_pd * p.lgd // RATIO_SCALE
     operating = p.operating_cost_minor * 24 * PPB // (principal * (term + 1))
-    raw = p.cost_of_funds + expected_loss + operating + p.capital_charge + p.target_margin
+    if p.band_edges:
+        margins = np.array((*p.band_margins, p.target_margin), dtype=np.int64)
+        edges = np.array(p.band_edges, dtype=np.int64)
+        margin = margins[np.searchsorted(edges, pd_u, side="left")]
+    else:
+        margin = np.full(n, p.target_margin, dtype=np.int64)
+    raw = p.cost_of_funds + expected_loss + operating + p.capital_charge + margin
     rounded = -(-raw // p.step) * p.step
     rate = np.minimum(np.maximum(rounded, p.floor), p.cap)
     return PriceBatch(
@@ -332,7 +371,7 @@ def price_batch(
         expected_loss=expected_loss,
         operating_cost=operating,
         capital_charge=np.full(n, p.capital_charge, dtype=np.int64),
-        target_margin=np.full(n, p.target_margin, dtype=np.int64),
+        target_margin=margin,
         rounding=rounded - raw,
         clip=rate - rounded,
         term_months=np.ascontiguousarray(term),

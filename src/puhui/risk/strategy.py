@@ -104,7 +104,10 @@ class Strategy:
             "strategy": {"name": self.name, "label": self.label, "description": self.description},
             "model": self.model.model_dump(),
             "cutoffs": self.cutoffs.model_dump(),
-            "pricing": self.pricing.model_dump(),
+            # Without margin bands a strategy resolves as it did before they existed.
+            "pricing": self.pricing.model_dump(
+                exclude=set() if self.pricing.margin_bands else {"margin_bands"}
+            ),
             "limits": self.limits.model_dump(),
             "policy": self.policy.to_data(),
         }

@@ -23,6 +23,8 @@ PAGES: Mapping[str, frozenset[Role]] = {
     "models": frozenset({Role.RISK_ANALYST, Role.APPROVER, Role.OPERATOR, Role.ADMIN}),
     "governance": frozenset({Role.RISK_ANALYST, Role.APPROVER, Role.OPERATOR, Role.ADMIN}),
     "ledger": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
+    "triangle": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
+    "marketing": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
 }
 
 #: Feature names that identify a person directly; masked for roles without customer access.

@@ -21,6 +21,8 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "nav.decisions": ("决策审计", "Decision audit"),
     "nav.models": ("模型", "Models"),
     "nav.ledger": ("总账", "Ledger"),
+    "nav.triangle": ("三角", "Triangle"),
+    "nav.marketing": ("营销", "Marketing"),
     "nav.logout": ("退出登录", "Sign out"),
     "lang.switch": ("English", "中文"),
     "role": ("角色", "Role"),

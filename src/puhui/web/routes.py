@@ -27,7 +27,7 @@ from puhui.money import exponent
 from puhui.rate import Rate
 from puhui.risk.reasons import LABELS as FEATURE_LABELS
 from puhui.servicing.chart import CURRENCY_LEDGERS
-from puhui.web import access, charts, i18n
+from puhui.web import access, charts, i18n, triangle
 from puhui.web.queries import CodeTotals, ReadModel
 
 HERE = Path(__file__).parent
@@ -132,7 +132,16 @@ def _render(
     if viewer.key is not None:
         nav = [
             (page, f"{PREFIX}/{'' if page == 'dashboard' else page}".rstrip("/"))
-            for page in ("dashboard", "customers", "decisions", "models", "governance", "ledger")
+            for page in (
+                "dashboard",
+                "customers",
+                "decisions",
+                "models",
+                "governance",
+                "ledger",
+                "triangle",
+                "marketing",
+            )
             if access.may_see(viewer.role, page)
         ]
     response = templates.TemplateResponse(
@@ -420,6 +429,7 @@ def install(app: FastAPI) -> None:
     """Mount the console on `app`: pages, static files and `/` -> /console."""
     app.include_router(router)
     app.include_router(_governance_router())
+    app.include_router(triangle.router)  # the triangle and marketing pages (portfolio)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)
