@@ -87,44 +87,79 @@ def decide(
 
 
 def preapprove(
-    data: Path = typer.Option(..., "--data", help="Parquet or CSV population."),
-    out: Path = typer.Option(..., "--out", help="Parquet file of decisions."),
-    reasons: int = typer.Option(4, help="Adverse-action reasons per declined/referred row."),
+    data: Path = typer.Option(..., "--data", help="A Parquet file, or a folder of Parquet partitions."),
+    out: Path = typer.Option(..., "--out", help="Output folder: decisions by partition + manifest."),
+    engine: str = typer.Option("local", "--engine", help="local, ray or spark."),
+    workers: int = typer.Option(1, "--workers", help="Processes (local), CPUs (Ray), cores (Spark)."),
+    resume: bool = typer.Option(False, "--resume", help="Keep finished partitions of a crashed run."),
+    reasons: int = typer.Option(4, help="Adverse-action reasons per declined/referred row (0-4)."),
+    fast: bool = typer.Option(
+        True, "--fast/--exact", help="Compiled trees and table TreeSHAP (same results) or LightGBM."
+    ),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="A registered strategy version (default: the champion)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="A Ray cluster (default: RAY_ADDRESS, else a local one)."
+    ),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="A Spark master URL (default: local[workers])."
+    ),
     json_output: bool = JSON,
 ) -> None:
-    """Batch pre-approval of a population with the champion (not logged; see `puhui run`)."""
-    import polars as pl
+    """Batch pre-approval of a population with the champion strategy and model (预授信).
 
-    from puhui.preapproval.engine import chunks_of, run_preapproval
-    from puhui.services.decisions_context import DecisionsContext
+    Writes decisions as Parquet partitions and a manifest (counts, checksums, versions,
+    timings). Not logged to the audit: `puhui preapprove-load` grants the approved lines."""
+    from puhui.db import Database
+    from puhui.governance.registry import (
+        champion,
+        create_registry_tables,
+        load_strategy_version,
+        materialise_model,
+    )
+    from puhui.preapproval.engines import ENGINES, run
+    from puhui.preapproval.partitions import plan
+    from puhui.preapproval.scoring import ScoringBundle
+    from puhui.risk.model import load_model
 
-    if not data.exists():
-        raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
-    frame = pl.read_parquet(data) if data.suffix.lower() == ".parquet" else pl.read_csv(data)
-    ctx = DecisionsContext(get_settings())
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    partitions = plan(data)
+    settings = get_settings()
+    db = Database(settings.database_url)
     try:
-        service = ctx.with_service(lambda svc: svc)
-        model = service.decider.model
-        strategy = service.decider.experiment.champion
-        with Progress(
-            TextColumn("[bold]pre-approve / 预授信"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err_console,
-            disable=json_output,
-        ) as progress:
-            task = progress.add_task("run", total=frame.height)
-            report = run_preapproval(
-                model,
-                strategy,
-                chunks_of(frame),
-                output=out,
-                reasons=reasons,
-                progress=lambda n: progress.advance(task, n),
-            )
+        create_registry_tables(db)
+        strategy_version = strategy or champion(db)[0]
+        chosen = load_strategy_version(db, strategy_version)
+        cache = Path(settings.data_dir) / "models"
+        model = load_model(materialise_model(db, chosen.model.version, cache))
     finally:
-        ctx.close()
+        db.close()
+    bundle = ScoringBundle.of(model, chosen, reasons=reasons, fast=fast)
+    with Progress(
+        TextColumn("[bold]pre-approve / 预授信"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=json_output or engine != "local",  # Ray and Spark show their own progress
+    ) as progress:
+        task = progress.add_task("run", total=sum(p.rows for p in partitions))
+        manifest = run(
+            bundle,
+            partitions,
+            out,
+            engine=engine,
+            workers=workers,
+            resume=resume,
+            progress=lambda n: progress.advance(task, n),
+            ray_address=ray_address,
+            spark_master=spark_master,
+        )
+    summary = {k: v for k, v in manifest.items() if k not in ("partitions", "inputs")}
+    summary["partitions"] = len(manifest["partitions"])
+    summary["out"] = str(out)
     if json_output:
-        print_json(report.to_dict())
+        print_json(summary)
     else:
-        print_table("Pre-approval / 预授信", ["", ""], list(report.to_dict().items()))
+        print_table("Pre-approval / 预授信", ["", ""], [(k, str(v)) for k, v in summary.items()])

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from puhui.errors import ValidationError
 from puhui.output import err_console, print_json, print_table
 from puhui.population.generator import PopulationConfig, generate_population, iter_population
+from puhui.population.partitions import write_partitions
 
 app = typer.Typer(
     help="Synthetic customers with a known ground truth (合成客群).", no_args_is_help=True
@@ -20,16 +21,25 @@ app = typer.Typer(
 
 @app.command("generate")
 def generate(
-    n: int = typer.Option(100_000, "--n", help="Number of customers."),
+    n: int = typer.Option(100_000, "--rows", "--n", help="Number of customers."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same rows."),
     bad_rate: float = typer.Option(0.03, "--bad-rate", help="Target portfolio bad rate."),
-    out: Path = typer.Option(..., "--out", help="Output file, .parquet or .csv."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output file (.parquet or .csv), or a folder with --partitions."
+    ),
+    partitions: int | None = typer.Option(
+        None,
+        "--partitions",
+        help="Write OUT as a folder of this many Parquet partitions, streaming (bounded memory).",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Generate N customers with a ground-truth PD and write them to OUT (生成合成客户)."""
-    summary = write_population(
-        PopulationConfig(n=n, seed=seed, bad_rate=bad_rate), out, not json_output
-    )
+    config = PopulationConfig(n=n, seed=seed, bad_rate=bad_rate)
+    if partitions is not None:
+        summary = _write_partitions(config, out, partitions, not json_output)
+    else:
+        summary = write_population(config, out, not json_output)
     if json_output:
         print_json(summary)
     else:
@@ -38,6 +48,23 @@ def generate(
             ["field 字段", "value 值"],
             [(key, value) for key, value in summary.items()],
         )
+
+
+def _write_partitions(
+    config: PopulationConfig, out: Path, partitions: int, show_progress: bool
+) -> dict[str, object]:
+    if out.suffix.lower() in (".parquet", ".csv"):
+        raise ValidationError("with --partitions, --out is a folder", field="out")
+    with Progress(
+        TextColumn("generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        disable=not show_progress,
+        console=err_console,
+    ) as progress:
+        task = progress.add_task("generate", total=config.n)
+        return write_partitions(config, out, partitions, lambda rows: progress.advance(task, rows))
 
 
 def write_population(config: PopulationConfig, out: Path, show_progress: bool) -> dict[str, object]:

@@ -177,6 +177,7 @@ class RunDirectory:
             "partitions": [r.to_dict() for r in ordered],
         }
         _write_json(self.out / MANIFEST, manifest)
+        shutil.rmtree(self.out / STAGING, ignore_errors=True)
         return manifest
 
 
