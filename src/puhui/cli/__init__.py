@@ -36,6 +36,8 @@ app.add_typer(population.app, name="population")
 app.add_typer(model.app, name="model")
 app.command("decide")(decisions.decide)
 app.command("preapprove")(decisions.preapprove)
+app.command("preapprove-load")(decisions.preapprove_load)
+app.command("preapprove-refresh")(decisions.preapprove_refresh)
 app.add_typer(ai.app, name="ai")
 
 

@@ -110,7 +110,7 @@ def preapprove(
     """Batch pre-approval of a population with the champion strategy and model (预授信).
 
     Writes decisions as Parquet partitions and a manifest (counts, checksums, versions,
-    timings). Not logged to the audit: `puhui preapprove-load` grants the approved lines."""
+    timings). Not logged to the audit: `puhui preapprove-load --run OUT` grants the lines."""
     from puhui.db import Database
     from puhui.governance.registry import (
         champion,
@@ -163,3 +163,80 @@ def preapprove(
         print_json(summary)
     else:
         print_table("Pre-approval / 预授信", ["", ""], [(k, str(v)) for k, v in summary.items()])
+
+
+def _lending_progress(label: str, total: int, json_output: bool) -> Progress:
+    progress = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=json_output,
+    )
+    progress.add_task(label, total=total)
+    return progress
+
+
+def preapprove_load(
+    run_dir: Path = typer.Option(..., "--run", help="The --out folder of a finished run."),
+    json_output: bool = JSON,
+) -> None:
+    """Grant a run's approved lines in bulk, each decision with its audit row (idempotent by
+    run id: loading twice never grants twice)."""
+    from puhui.services.preapproval import load_run
+    from puhui.servicing.service import LendingService
+
+    manifest = run_dir / "manifest.json"
+    if not manifest.is_file():
+        raise typer.BadParameter(f"{run_dir} holds no finished run", param_hint="--run")
+    total = int(json.loads(manifest.read_text())["customers"])
+    settings = get_settings()
+    lending = LendingService(settings.database_url)
+    try:
+        with _lending_progress("load / 授信入账", total, json_output) as progress:
+            summary = load_run(
+                lending,
+                run_dir,
+                model_cache=Path(settings.data_dir) / "models",
+                advance=lambda n: progress.advance(progress.task_ids[0], n),
+            )
+    finally:
+        lending.close()
+    if json_output:
+        print_json(summary)
+    else:
+        print_table("Pre-approval load / 授信入账", ["", ""], list(summary.items()))
+
+
+def preapprove_refresh(
+    data: Path = typer.Option(..., "--data", help="Today's features: a Parquet file or folder."),
+    refresh_id: str | None = typer.Option(
+        None, "--refresh-id", help="Idempotency key (default: the business date)."
+    ),
+    json_output: bool = JSON,
+) -> None:
+    """Daily refresh: re-decide line holders; raise, lower, freeze or unfreeze their lines."""
+    from puhui.preapproval.partitions import plan
+    from puhui.services.preapproval import champion_of, refresh_lines
+    from puhui.servicing.service import LendingService
+
+    total = sum(p.rows for p in plan(data))
+    settings = get_settings()
+    lending = LendingService(settings.database_url)
+    try:
+        model, strategy = champion_of(lending.db, Path(settings.data_dir) / "models")
+        with _lending_progress("refresh / 额度调整", total, json_output) as progress:
+            summary = refresh_lines(
+                lending,
+                data,
+                model,
+                strategy,
+                refresh_id=refresh_id,
+                advance=lambda n: progress.advance(progress.task_ids[0], n),
+            )
+    finally:
+        lending.close()
+    if json_output:
+        print_json(summary)
+    else:
+        print_table("Line refresh / 额度调整", ["", ""], list(summary.items()))
