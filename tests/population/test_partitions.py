@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +41,6 @@ def test_bounds_cover_every_row_once(rows: int, partitions: int) -> None:
         return
     bounds = partition_bounds(rows, partitions)
     assert bounds[0][0] == 0 and bounds[-1][1] == rows
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
     sizes = {end - start for start, end in bounds}
     assert max(sizes) - min(sizes) <= 1

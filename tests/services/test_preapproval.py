@@ -28,7 +28,8 @@ def trained() -> tuple[RiskModel, Strategy]:
     history = generate_population(PopulationConfig(n=6_000, seed=5))
     exclude = tuple(c for c in NON_FEATURES if c != "defaulted")
     model = train_model(
-        history, TrainConfig(target="defaulted", bad_value="true", exclude=exclude, kind="scorecard")
+        history,
+        TrainConfig(target="defaulted", bad_value="true", exclude=exclude, kind="scorecard"),
     ).model
     return model, bind_model(load_strategy(), model)
 
@@ -108,6 +109,8 @@ def test_load_grants_once_with_audit_rows_and_the_refresh_follows_the_rules(
         assert _count(lending, frozen) == refreshed["frozen"]
         repeat = refresh_lines(lending, fresh, model, strategy)
         assert repeat["re_decided"] == 0  # idempotent by the business date
-        assert _count(lending, "SELECT COUNT(*) FROM decision_audit") == 1_500 + manifest["approved"]
+        assert (
+            _count(lending, "SELECT COUNT(*) FROM decision_audit") == 1_500 + manifest["approved"]
+        )
     finally:
         lending.close()

@@ -87,11 +87,19 @@ def decide(
 
 
 def preapprove(
-    data: Path = typer.Option(..., "--data", help="A Parquet file, or a folder of Parquet partitions."),
-    out: Path = typer.Option(..., "--out", help="Output folder: decisions by partition + manifest."),
+    data: Path = typer.Option(
+        ..., "--data", help="A Parquet file, or a folder of Parquet partitions."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Output folder: decisions by partition + manifest."
+    ),
     engine: str = typer.Option("local", "--engine", help="local, ray or spark."),
-    workers: int = typer.Option(1, "--workers", help="Processes (local), CPUs (Ray), cores (Spark)."),
-    resume: bool = typer.Option(False, "--resume", help="Keep finished partitions of a crashed run."),
+    workers: int = typer.Option(
+        1, "--workers", help="Processes (local), CPUs (Ray), cores (Spark)."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Keep finished partitions of a crashed run."
+    ),
     reasons: int = typer.Option(4, help="Adverse-action reasons per declined/referred row (0-4)."),
     fast: bool = typer.Option(
         True, "--fast/--exact", help="Compiled trees and table TreeSHAP (same results) or LightGBM."

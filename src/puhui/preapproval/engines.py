@@ -259,7 +259,7 @@ def _run_ray(
             names = {p.path: p.name for p in wave}  # Ray's `path` column: as given
             dataset = ray.data.read_parquet([p.path for p in wave], include_paths=True)
             scored = dataset.map_batches(
-                ray_score,
+                ray_score,  # type: ignore[arg-type]  # fn_kwargs supply the bundle and names
                 fn_kwargs={"bundle": bundle, "names": names},
                 batch_format="pyarrow",
                 batch_size=chunk,
@@ -282,6 +282,26 @@ def spark_schema() -> str:
     }
     columns = [f"{f.name} {types[f.type]}" for f in DECISIONS]
     return ", ".join([*columns, f"{PARTITION_COLUMN} string"])
+
+
+def _spark_scorer(
+    bundle: ScoringBundle, names: dict[str, str]
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The `mapInArrow` function: score each Arrow batch, carrying the partition name."""
+
+    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow.compute as pc
+
+        scorer = scorer_for(bundle)
+        keys = pa.array(list(names))
+        values = pa.array(list(names.values()))
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            index = pc.index_in(table.column("_path"), keys)
+            scored = score_batch(scorer, table.drop_columns(["_path"]))
+            yield from _with_partition(scored, pc.take(values, index)).to_batches()
+
+    return score
 
 
 def _run_spark(
@@ -316,18 +336,7 @@ def _run_spark(
             staging = directory.staging_dir("spark-wave")
             names = {Path(p.path).as_uri(): p.name for p in wave}
 
-            def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-                import pyarrow.compute as pc
-
-                scorer = scorer_for(bundle)
-                keys = pa.array(list(names))
-                values = pa.array(list(names.values()))
-                for batch in batches:
-                    table = pa.Table.from_batches([batch])
-                    index = pc.index_in(table.column("_path"), keys)
-                    scored = score_batch(scorer, table.drop_columns(["_path"]))
-                    yield from _with_partition(scored, pc.take(values, index)).to_batches()
-
+            score = _spark_scorer(bundle, names)
             frame = spark.read.parquet(*[p.path for p in wave])
             frame = frame.withColumn("_path", F.input_file_name())
             scored = frame.mapInArrow(score, schema)

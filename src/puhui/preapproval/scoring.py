@@ -56,7 +56,9 @@ DECISIONS = pa.schema(
     ]
 )
 
-Batch = pa.RecordBatch | pa.Table | pl.DataFrame | Any  # Any: a pandas DataFrame
+#: An Arrow record batch or table, a Polars frame, or a pandas frame (typed loosely: pandas is
+#: not a dependency of ours).
+Batch = Any
 
 
 @dataclass(frozen=True)

@@ -294,7 +294,9 @@ def _flatten(trees: tuple[TreeTable, ...]) -> _Flat | None:
     feature, kind, default_left, missing, threshold, cat_start, cat_count = ([] for _ in range(7))
     cats: list[int] = []
     leaf_feat_start, leaf_feat_count, leaf_table = [], [], []
-    feat_index, feat_mask, feat_want = [], [], []
+    feat_index: list[int] = []
+    feat_mask: list[int] = []
+    feat_want: list[int] = []
     tables: list[np.ndarray] = []
     table_size = 0
     for tree in trees:

@@ -229,9 +229,7 @@ def refresh_lines(
         with db.tx():
             for frame in _batches(part.path):
                 features = _features(frame)
-                holders = lines.lines_by_customer(
-                    db, features["customer_id"].to_list(), product_id
-                )
+                holders = lines.lines_by_customer(db, features["customer_id"].to_list(), product_id)
                 if holders:
                     held = features.filter(pl.col("customer_id").is_in(list(holders)))
                     result = pl.from_arrow(score_batch(scorer, held))
@@ -264,7 +262,12 @@ def refresh_lines(
                     advance(frame.height)
             _mark(db, run_id, part.name, "refresh", in_partition, changed)
         decided += in_partition
-    return {"refresh_id": refresh_id, "business_date": day.isoformat(), "re_decided": decided, **counts}
+    return {
+        "refresh_id": refresh_id,
+        "business_date": day.isoformat(),
+        "re_decided": decided,
+        **counts,
+    }
 
 
 def _rule(

@@ -236,7 +236,10 @@ def grant_lines(db: Db, grants: Sequence[LineGrant], product: Product) -> int:
             )
         )
     if db.dialect != "sqlite" and rows:
-        with db.conn.cursor() as cur, cur.copy(f"COPY lending_lines ({_COLUMNS}) FROM STDIN") as copy:
+        with (
+            db.conn.cursor() as cur,
+            cur.copy(f"COPY lending_lines ({_COLUMNS}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return len(rows)
