@@ -195,4 +195,6 @@ def score_batch(scorer: Scorer | ScoringBundle, batch: Batch) -> pa.Table:
     ]
     if missing:
         decided = decided.with_columns(missing)
-    return decided.select(DECISIONS.names).to_arrow().cast(DECISIONS)
+    # The oldest compat level gives plain Arrow strings: the cast to DECISIONS is then free.
+    table = decided.select(DECISIONS.names).to_arrow(compat_level=pl.CompatLevel.oldest())
+    return table.cast(DECISIONS)
