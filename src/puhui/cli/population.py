@@ -50,19 +50,23 @@ def generate(
         )
 
 
+def _progress(show: bool) -> Progress:
+    return Progress(
+        TextColumn("generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        disable=not show,
+        console=err_console,
+    )
+
+
 def _write_partitions(
     config: PopulationConfig, out: Path, partitions: int, show_progress: bool
 ) -> dict[str, object]:
     if out.suffix.lower() in (".parquet", ".csv"):
         raise ValidationError("with --partitions, --out is a folder", field="out")
-    with Progress(
-        TextColumn("generating"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        disable=not show_progress,
-        console=err_console,
-    ) as progress:
+    with _progress(show_progress) as progress:
         task = progress.add_task("generate", total=config.n)
         return write_partitions(config, out, partitions, lambda rows: progress.advance(task, rows))
 
@@ -73,14 +77,7 @@ def write_population(config: PopulationConfig, out: Path, show_progress: bool) -
     if suffix not in (".parquet", ".csv"):
         raise ValidationError("output must end in .parquet or .csv", field="out")
     started = time.perf_counter()
-    with Progress(
-        TextColumn("generating"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        disable=not show_progress,
-        console=err_console,
-    ) as progress:
+    with _progress(show_progress) as progress:
         task = progress.add_task("generate", total=config.n)
         chunks = list(iter_population(config, lambda rows: progress.advance(task, rows)))
     frame = pl.concat(chunks, rechunk=False) if chunks else generate_population(config)
