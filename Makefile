@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint typecheck pytest bench install install-dev clean browser
+.PHONY: run test lint typecheck pytest bench install install-dev clean browser java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev browser
+pytest: install-dev browser java
 	$(BIN)/pytest -q
 
 ## console: the browser test drives Debian's Chromium (Playwright's own download is blocked);
@@ -56,8 +56,12 @@ browser:
 	@# governance: the validation report's PDF (WeasyPrint) needs Pango
 	@if ! ldconfig -p | grep -q libpango-1.0; then apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0; fi
 
+## preapproval: PySpark 4 runs on Java 17+; Debian's JDK when no `java` is on the PATH.
+java:
+	@if ! command -v java >/dev/null; then apt-get update && apt-get install -y openjdk-17-jre-headless; fi
+
 ## Benchmarks: print figures with machine info (never timed assertions).
-bench: install-dev
+bench: install-dev java
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
 		echo "wrk not available: the API benchmark falls back to a Python client"
 	$(BIN)/python -m bench

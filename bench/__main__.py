@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.risk_scoring",
     "bench.risk_policy",
     "bench.decisions",
+    "bench.preapproval",
     "bench.api",
     "bench.ai",
     "bench.lending",

@@ -87,44 +87,164 @@ def decide(
 
 
 def preapprove(
-    data: Path = typer.Option(..., "--data", help="Parquet or CSV population."),
-    out: Path = typer.Option(..., "--out", help="Parquet file of decisions."),
-    reasons: int = typer.Option(4, help="Adverse-action reasons per declined/referred row."),
+    data: Path = typer.Option(
+        ..., "--data", help="A Parquet file, or a folder of Parquet partitions."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Output folder: decisions by partition + manifest."
+    ),
+    engine: str = typer.Option("local", "--engine", help="local, ray or spark."),
+    workers: int = typer.Option(
+        1, "--workers", help="Processes (local), CPUs (Ray), cores (Spark)."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Keep finished partitions of a crashed run."
+    ),
+    reasons: int = typer.Option(4, help="Adverse-action reasons per declined/referred row (0-4)."),
+    fast: bool = typer.Option(
+        True, "--fast/--exact", help="Compiled trees and table TreeSHAP (same results) or LightGBM."
+    ),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="A registered strategy version (default: the champion)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="A Ray cluster (default: RAY_ADDRESS, else a local one)."
+    ),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="A Spark master URL (default: local[workers])."
+    ),
     json_output: bool = JSON,
 ) -> None:
-    """Batch pre-approval of a population with the champion (not logged; see `puhui run`)."""
-    import polars as pl
+    """Batch pre-approval of a population with the champion strategy and model (预授信).
 
-    from puhui.preapproval.engine import chunks_of, run_preapproval
-    from puhui.services.decisions_context import DecisionsContext
+    Writes decisions as Parquet partitions and a manifest (counts, checksums, versions,
+    timings). Not logged to the audit: `puhui preapprove-load --run OUT` grants the lines."""
+    from puhui.db import Database
+    from puhui.governance.registry import (
+        champion,
+        create_registry_tables,
+        load_strategy_version,
+        materialise_model,
+    )
+    from puhui.preapproval.engines import ENGINES, run
+    from puhui.preapproval.partitions import plan
+    from puhui.preapproval.scoring import ScoringBundle
+    from puhui.risk.model import load_model
 
-    if not data.exists():
-        raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
-    frame = pl.read_parquet(data) if data.suffix.lower() == ".parquet" else pl.read_csv(data)
-    ctx = DecisionsContext(get_settings())
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    partitions = plan(data)
+    settings = get_settings()
+    db = Database(settings.database_url)
     try:
-        service = ctx.with_service(lambda svc: svc)
-        model = service.decider.model
-        strategy = service.decider.experiment.champion
-        with Progress(
-            TextColumn("[bold]pre-approve / 预授信"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err_console,
-            disable=json_output,
-        ) as progress:
-            task = progress.add_task("run", total=frame.height)
-            report = run_preapproval(
-                model,
-                strategy,
-                chunks_of(frame),
-                output=out,
-                reasons=reasons,
-                progress=lambda n: progress.advance(task, n),
+        create_registry_tables(db)
+        strategy_version = strategy or champion(db)[0]
+        chosen = load_strategy_version(db, strategy_version)
+        cache = Path(settings.data_dir) / "models"
+        model = load_model(materialise_model(db, chosen.model.version, cache))
+    finally:
+        db.close()
+    bundle = ScoringBundle.of(model, chosen, reasons=reasons, fast=fast)
+    with Progress(
+        TextColumn("[bold]pre-approve / 预授信"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=json_output or engine != "local",  # Ray and Spark show their own progress
+    ) as progress:
+        task = progress.add_task("run", total=sum(p.rows for p in partitions))
+        manifest = run(
+            bundle,
+            partitions,
+            out,
+            engine=engine,
+            workers=workers,
+            resume=resume,
+            progress=lambda n: progress.advance(task, n),
+            ray_address=ray_address,
+            spark_master=spark_master,
+        )
+    summary = {k: v for k, v in manifest.items() if k not in ("partitions", "inputs")}
+    summary["partitions"] = len(manifest["partitions"])
+    summary["out"] = str(out)
+    if json_output:
+        print_json(summary)
+    else:
+        print_table("Pre-approval / 预授信", ["", ""], [(k, str(v)) for k, v in summary.items()])
+
+
+def _lending_progress(label: str, total: int, json_output: bool) -> Progress:
+    progress = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=json_output,
+    )
+    progress.add_task(label, total=total)
+    return progress
+
+
+def preapprove_load(
+    run_dir: Path = typer.Option(..., "--run", help="The --out folder of a finished run."),
+    json_output: bool = JSON,
+) -> None:
+    """Grant a run's approved lines in bulk, each decision with its audit row (idempotent by
+    run id: loading twice never grants twice)."""
+    from puhui.services.preapproval import load_run
+    from puhui.servicing.service import LendingService
+
+    manifest = run_dir / "manifest.json"
+    if not manifest.is_file():
+        raise typer.BadParameter(f"{run_dir} holds no finished run", param_hint="--run")
+    total = int(json.loads(manifest.read_text())["customers"])
+    settings = get_settings()
+    lending = LendingService(settings.database_url)
+    try:
+        with _lending_progress("load / 授信入账", total, json_output) as progress:
+            summary = load_run(
+                lending,
+                run_dir,
+                model_cache=Path(settings.data_dir) / "models",
+                advance=lambda n: progress.advance(progress.task_ids[0], n),
             )
     finally:
-        ctx.close()
+        lending.close()
     if json_output:
-        print_json(report.to_dict())
+        print_json(summary)
     else:
-        print_table("Pre-approval / 预授信", ["", ""], list(report.to_dict().items()))
+        print_table("Pre-approval load / 授信入账", ["", ""], list(summary.items()))
+
+
+def preapprove_refresh(
+    data: Path = typer.Option(..., "--data", help="Today's features: a Parquet file or folder."),
+    refresh_id: str | None = typer.Option(
+        None, "--refresh-id", help="Idempotency key (default: the business date)."
+    ),
+    json_output: bool = JSON,
+) -> None:
+    """Daily refresh: re-decide line holders; raise, lower, freeze or unfreeze their lines."""
+    from puhui.preapproval.partitions import plan
+    from puhui.services.preapproval import champion_of, refresh_lines
+    from puhui.servicing.service import LendingService
+
+    total = sum(p.rows for p in plan(data))
+    settings = get_settings()
+    lending = LendingService(settings.database_url)
+    try:
+        model, strategy = champion_of(lending.db, Path(settings.data_dir) / "models")
+        with _lending_progress("refresh / 额度调整", total, json_output) as progress:
+            summary = refresh_lines(
+                lending,
+                data,
+                model,
+                strategy,
+                refresh_id=refresh_id,
+                advance=lambda n: progress.advance(progress.task_ids[0], n),
+            )
+    finally:
+        lending.close()
+    if json_output:
+        print_json(summary)
+    else:
+        print_table("Line refresh / 额度调整", ["", ""], list(summary.items()))

@@ -33,9 +33,7 @@ def target_command(
     customers: int = typer.Option(40_000, "--customers", help="Generated population's size."),
     population_seed: int = typer.Option(22, "--population-seed", help="Its seed."),
     experiment_seed: int = typer.Option(21, "--experiment-seed", help="The experiment's seed."),
-    learner: str = typer.Option(
-        "s", "--learner", help="Uplift meta-learner: s, t or x."
-    ),
+    learner: str = typer.Option("s", "--learner", help="Uplift meta-learner: s, t or x."),
     seed: int = typer.Option(0, "--seed", help="Seed of the models and the simulation."),
     model: Path | None = typer.Option(None, "--model", help="PD model directory."),
     save: bool = typer.Option(False, "--save", help="Keep the run (curves) for the console."),

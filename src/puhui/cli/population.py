@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from puhui.errors import ValidationError
 from puhui.output import err_console, print_json, print_table
 from puhui.population.generator import PopulationConfig, generate_population, iter_population
+from puhui.population.partitions import write_partitions
 
 app = typer.Typer(
     help="Synthetic customers with a known ground truth (合成客群).", no_args_is_help=True
@@ -20,21 +21,30 @@ app = typer.Typer(
 
 @app.command("generate")
 def generate(
-    n: int = typer.Option(100_000, "--n", help="Number of customers."),
+    n: int = typer.Option(100_000, "--rows", "--n", help="Number of customers."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same rows."),
     bad_rate: float = typer.Option(0.03, "--bad-rate", help="Target portfolio bad rate."),
-    out: Path = typer.Option(..., "--out", help="Output file, .parquet or .csv."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output file (.parquet or .csv), or a folder with --partitions."
+    ),
     contact_experiment: bool = typer.Option(
         False, "--contact-experiment", help="Add a randomised marketing contact experiment."
+    ),
+    partitions: int | None = typer.Option(
+        None,
+        "--partitions",
+        help="Write OUT as a folder of this many Parquet partitions, streaming (bounded memory).",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Generate N customers with a ground-truth PD and write them to OUT (生成合成客户)."""
-    summary = write_population(
-        PopulationConfig(n=n, seed=seed, bad_rate=bad_rate, contact_experiment=contact_experiment),
-        out,
-        not json_output,
+    config = PopulationConfig(
+        n=n, seed=seed, bad_rate=bad_rate, contact_experiment=contact_experiment
     )
+    if partitions is not None:
+        summary = _write_partitions(config, out, partitions, not json_output)
+    else:
+        summary = write_population(config, out, not json_output)
     if json_output:
         print_json(summary)
     else:
@@ -45,20 +55,34 @@ def generate(
         )
 
 
+def _progress(show: bool) -> Progress:
+    return Progress(
+        TextColumn("generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        disable=not show,
+        console=err_console,
+    )
+
+
+def _write_partitions(
+    config: PopulationConfig, out: Path, partitions: int, show_progress: bool
+) -> dict[str, object]:
+    if out.suffix.lower() in (".parquet", ".csv"):
+        raise ValidationError("with --partitions, --out is a folder", field="out")
+    with _progress(show_progress) as progress:
+        task = progress.add_task("generate", total=config.n)
+        return write_partitions(config, out, partitions, lambda rows: progress.advance(task, rows))
+
+
 def write_population(config: PopulationConfig, out: Path, show_progress: bool) -> dict[str, object]:
     """Generate and write; returns the figures people check: rows, bad rate, first-time share."""
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise ValidationError("output must end in .parquet or .csv", field="out")
     started = time.perf_counter()
-    with Progress(
-        TextColumn("generating"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        disable=not show_progress,
-        console=err_console,
-    ) as progress:
+    with _progress(show_progress) as progress:
         task = progress.add_task("generate", total=config.n)
         chunks = list(iter_population(config, lambda rows: progress.advance(task, rows)))
     frame = pl.concat(chunks, rechunk=False) if chunks else generate_population(config)

@@ -156,33 +156,44 @@ _COLUMNS = (
 )
 
 
+_INSERT = (
+    f"INSERT INTO decision_audit ({_COLUMNS}) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def record(db: Database, entry: AuditEntry) -> None:
     """Append one row; call inside the transaction that applies the decision's effect."""
-    db.execute(
-        f"INSERT INTO decision_audit ({_COLUMNS}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            entry.decision_id,
-            entry.application_id,
-            entry.customer_id,
-            entry.decided_at,
-            entry.inputs_sha256,
-            stored_json(entry.features),
-            entry.strategy_version,
-            entry.model_version,
-            entry.arm,
-            entry.outcome,
-            entry.pd,
-            entry.score,
-            entry.limit_minor,
-            entry.nominal_rate,
-            entry.currency,
-            stored_json(entry.rules_fired),
-            stored_json(entry.reasons),
-            stored_json(entry.outputs),
-            stored_json(entry.shadow) if entry.shadow is not None else None,
-            entry.line_id,
-        ),
+    db.execute(_INSERT, _row(entry))
+
+
+def record_many(db: Database, entries: list[AuditEntry]) -> None:
+    """Append many rows in one batched statement (the batch pre-approval's load)."""
+    db.many(_INSERT, [_row(entry) for entry in entries])
+
+
+def _row(entry: AuditEntry) -> tuple[Any, ...]:
+    return (
+        entry.decision_id,
+        entry.application_id,
+        entry.customer_id,
+        entry.decided_at,
+        entry.inputs_sha256,
+        stored_json(entry.features),
+        entry.strategy_version,
+        entry.model_version,
+        entry.arm,
+        entry.outcome,
+        entry.pd,
+        entry.score,
+        entry.limit_minor,
+        entry.nominal_rate,
+        entry.currency,
+        stored_json(entry.rules_fired),
+        stored_json(entry.reasons),
+        stored_json(entry.outputs),
+        stored_json(entry.shadow) if entry.shadow is not None else None,
+        entry.line_id,
     )
 
 

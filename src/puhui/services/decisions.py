@@ -189,12 +189,13 @@ def batch_entry(
     strategy: Strategy,
     model: RiskModel,
     line_id: str | None,
+    application_id: str | None = None,
 ) -> AuditEntry:
     """The audit row of a batch decision (pre-approval), as `DecisionService.replay` reads it."""
     rate = _batch_rate(row)
     return AuditEntry(
         decision_id=decision_id,
-        application_id=f"preapproval-{strategy.version_id}-{row['customer_id']}",
+        application_id=application_id or f"preapproval-{strategy.version_id}-{row['customer_id']}",
         customer_id=row["customer_id"],
         decided_at=when.isoformat(timespec="microseconds"),
         inputs_sha256=fingerprint(features),

@@ -219,7 +219,8 @@ class LineGrant:
 
 
 def grant_lines(db: Db, grants: Sequence[LineGrant], product: Product) -> int:
-    """Insert many new lines of `product` in the caller's transaction (one statement per 20,000).
+    """Insert many new lines of `product` in the caller's transaction: COPY on PostgreSQL,
+    batched inserts (one statement per 20,000) on SQLite.
 
     For the batch pre-approval, whose line ids are new by construction (one per decision): an
     id that exists already is an integrity error, not a retry."""
@@ -240,9 +241,63 @@ def grant_lines(db: Db, grants: Sequence[LineGrant], product: Product) -> int:
                 product.version,
             )
         )
+    if db.dialect != "sqlite" and rows:
+        with (
+            db.conn.cursor() as cur,
+            cur.copy(f"COPY lending_lines ({_COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
     for start in range(0, len(rows), 20_000):
         db.many(
             f"INSERT INTO lending_lines ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows[start : start + 20_000],
+        )
+    return len(rows)
+
+
+def lines_by_customer(
+    db: Db, customer_ids: Sequence[str], product_id: str
+) -> dict[str, tuple[str, int, LineStatus]]:
+    """The open (active or frozen) line of `product_id` of each customer that has one:
+    customer -> (line id, limit, status). Many customers at once (one query per 500)."""
+    found: dict[str, tuple[str, int, LineStatus]] = {}
+    wanted = sorted(set(customer_ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.all(
+            "SELECT customer_id, id, limit_minor, status FROM lending_lines"
+            f" WHERE customer_id IN ({marks}) AND product_id = ? AND status <> ?"
+            " ORDER BY customer_id, id",
+            [*chunk, product_id, LineStatus.CLOSED.value],
+        )
+        for customer, line_id, limit_minor, status in rows:
+            found.setdefault(str(customer), (str(line_id), int(limit_minor), LineStatus(status)))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    """A new limit and status for an existing line (the daily refresh)."""
+
+    line_id: str
+    limit_minor: int
+    status: LineStatus
+
+
+def change_lines(db: Db, changes: Sequence[LineChange]) -> int:
+    """Apply many limit/status changes in the caller's transaction (batched; closed lines are
+    left alone)."""
+    rows = []
+    for c in changes:
+        if c.limit_minor < 0:
+            raise ValidationError("limit must not be negative", field="limit")
+        rows.append((c.limit_minor, c.status.value, c.line_id, LineStatus.CLOSED.value))
+    for start in range(0, len(rows), 20_000):
+        db.many(
+            "UPDATE lending_lines SET limit_minor = ?, status = ? WHERE id = ? AND status <> ?",
             rows[start : start + 20_000],
         )
     return len(rows)

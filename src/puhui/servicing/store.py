@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS lending_lines (
     product_id TEXT NOT NULL,
     product_version INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS lending_lines_customer ON lending_lines (customer_id);
 CREATE TABLE IF NOT EXISTS lending_loans (
     id {id_type} PRIMARY KEY,
     client_id TEXT NOT NULL UNIQUE,
