@@ -16,12 +16,12 @@ import pytest
 
 from puhui.db import Database
 from puhui.errors import ConflictError
-from puhui.governance.registry import create_registry_tables, promote, register_model
 from puhui.preapproval.engines import run
 from puhui.preapproval.partitions import plan
 from puhui.preapproval.scoring import ScoringBundle
 from puhui.risk import RiskModel, save_model
 from puhui.risk.strategy import Strategy
+from tests.governance.support import make_champion
 
 
 def _partitions(customers: pl.DataFrame, folder: Path, count: int, rows: int) -> Path:
@@ -68,10 +68,8 @@ def test_local_run_writes_partitions_and_a_manifest(
 def _registry(tmp_path: Path, model: RiskModel, strategy: Strategy) -> dict[str, str]:
     url = f"sqlite:///{tmp_path / 'bank.db'}"
     db = Database(url)
-    create_registry_tables(db)
     save_model(model, tmp_path / "model")
-    register_model(db, tmp_path / "model")
-    promote(db, strategy)
+    make_champion(db, tmp_path / "model", strategy)
     db.close()
     env = dict(os.environ)
     env.update(PUHUI_DATABASE_URL=url, PUHUI_DATA_DIR=str(tmp_path / "data"))

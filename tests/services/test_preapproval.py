@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 
 from puhui.governance import audit
-from puhui.governance.registry import promote, register_model
 from puhui.population import PopulationConfig, generate_population
 from puhui.population.generator import NON_FEATURES
 from puhui.preapproval.engines import run
@@ -21,6 +20,7 @@ from puhui.risk.strategy import Strategy, load_strategy
 from puhui.services.decisions import DecisionService
 from puhui.services.preapproval import load_run, refresh_lines
 from puhui.servicing.service import LendingService
+from tests.governance.support import make_champion
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,7 @@ def _bank(url: str, tmp_path: Path, model: RiskModel, strategy: Strategy) -> Len
     lending.start(date(2026, 1, 5))
     save_model(model, tmp_path / "model")
     DecisionService(lending.db, Decider.single(model, strategy), model_cache=tmp_path / "m")
-    register_model(lending.db, tmp_path / "model")
-    promote(lending.db, strategy)
+    make_champion(lending.db, tmp_path / "model", strategy)
     return lending
 
 
