@@ -38,10 +38,12 @@ LAYERS: dict[str, int] = {
     "customers": 2,
     "governance": 2,
     "preapproval": 2,
+    "compliance": 2,
     # the book
     "servicing": 3,
     # use cases
     "services": 4,
+    "assist": 4,
     # interfaces
     "api": 5,
     "web": 5,
@@ -57,6 +59,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("groupcommit", "db"),
     ("governance", "risk"),  # the registry stores strategies
     ("preapproval", "risk"),  # the batch engine runs the risk strategy
+    ("services", "assist"),  # the main job seeds demo calls
     ("api", "web"),  # the API app serves the console
     ("web", "api"),  # the console signs in with the API's keys
     ("cli", "api"),  # `puhui serve` and `puhui keys`
