@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
     AGENT = "agent"
     RISK_ANALYST = "risk_analyst"
     OPERATOR = "operator"
+    QA_SUPERVISOR = "qa_supervisor"  # call quality assurance: reads every agent's calls
     ADMIN = "admin"
 
     @classmethod

@@ -122,7 +122,9 @@ def _money(minor: int, currency: str, lang: str) -> str:
     return f"{text} {currency}"
 
 
-def quote_apr(lending: LendingService, line: CreditLine, on: date) -> tuple[AprQuote, tuple[int, ...]]:
+def quote_apr(
+    lending: LendingService, line: CreditLine, on: date
+) -> tuple[AprQuote, tuple[int, ...]]:
     """The APR of drawing the line's available amount (within the product's range) over
     `QUOTE_TERM` installments, or the product's longest term if it does not offer that one."""
     product = lending.product(line.product_id, line.product_version)
@@ -137,7 +139,9 @@ def quote_apr(lending: LendingService, line: CreditLine, on: date) -> tuple[AprQ
     schedule, apr = price(product, line.nominal_rate, minor, installments, on, None)
     interest = sum(i.interest for i in schedule.installments)
     return (
-        AprQuote(Money(minor, line.currency), installments, apr.nominal, Money(interest, line.currency)),
+        AprQuote(
+            Money(minor, line.currency), installments, apr.nominal, Money(interest, line.currency)
+        ),
         terms,
     )
 

@@ -83,9 +83,15 @@ def score_call(
             outcome = "pass"
         outcomes.append(
             RuleOutcome(
-                rule.id, rule.version, rule.severity, outcome, n,
-                rule.title.get("zh", rule.id), rule.title.get("en", rule.id), rule.cite(),
-            )  # fmt: skip
+                rule.id,
+                rule.version,
+                rule.severity,
+                outcome,
+                n,
+                rule.title.get("zh", rule.id),
+                rule.title.get("en", rule.id),
+                rule.cite(),
+            )
         )
     score = max(0, 100 - penalty)
     return ScoreCard(score, grade_of(score), tuple(outcomes), book.version, book.digest)

@@ -23,7 +23,15 @@ from puhui.ai.embeddings import Matrix, VectorIndex, embed_queries
 from puhui.compliance.rules import PURPOSES
 from puhui.errors import ValidationError
 
-STAGES = ("opening", "verification", "explanation", "reminder", "objection", "negotiation", "closing")
+STAGES = (
+    "opening",
+    "verification",
+    "explanation",
+    "reminder",
+    "objection",
+    "negotiation",
+    "closing",
+)
 #: Where a call usually goes next from each stage (a script there gets `STAGE_LIFT`).
 NEXT = {
     "opening": ("opening", "verification"),
@@ -116,7 +124,9 @@ class ScriptIndex:
 
     def __init__(self, scripts: Sequence[Script]) -> None:
         self.scripts = {s.id: s for s in scripts}
-        self.cue_text: list[str] = [c for s in scripts for lang in ("zh", "en") for c in s.cues[lang]]
+        self.cue_text: list[str] = [
+            c for s in scripts for lang in ("zh", "en") for c in s.cues[lang]
+        ]
         keys = [s.id for s in scripts for lang in ("zh", "en") for _ in s.cues[lang]]
         self.index = VectorIndex(keys, embed_queries(self.cue_text))
 
@@ -148,7 +158,9 @@ class ScriptIndex:
             if purpose not in script.purposes or not script.needs <= facts:
                 continue
             lifted = script.stage in NEXT.get(stage, (stage,))
-            ranked.append((similarity + (STAGE_LIFT if lifted else 0.0), similarity, lifted, row, script))
+            ranked.append(
+                (similarity + (STAGE_LIFT if lifted else 0.0), similarity, lifted, row, script)
+            )
         ranked.sort(key=lambda r: (-r[0], r[4].id))
         out = []
         for total, similarity, lifted, row, script in ranked[:k]:
@@ -161,9 +173,16 @@ class ScriptIndex:
             if "overdue" in script.needs:
                 why.append(_why_overdue(lang, values))
             out.append(
-                Suggestion(script.id, script.stage, script.render(lang, values), total, cue,
-                           tuple(why), script.respects)
-            )  # fmt: skip
+                Suggestion(
+                    script.id,
+                    script.stage,
+                    script.render(lang, values),
+                    total,
+                    cue,
+                    tuple(why),
+                    script.respects,
+                )
+            )
         return out
 
 
@@ -171,7 +190,9 @@ def _why_words(lang: str, words: str, cue: str, similarity: float) -> str:
     said = words if len(words) <= 40 else words[:39] + "…"
     if lang == "zh":
         return f"客户说“{said}”，接近话术触发语“{cue}”（相似度 {similarity:.2f}）"
-    return f"the customer said \u201c{said}\u201d, close to the cue \u201c{cue}\u201d ({similarity:.2f})"
+    return f"the customer said \u201c{said}\u201d, close to the cue \u201c{cue}\u201d" + (
+        f" ({similarity:.2f})"
+    )
 
 
 def _why_stage(lang: str, stage: str) -> str:
@@ -180,14 +201,17 @@ def _why_stage(lang: str, stage: str) -> str:
 
 def _why_line(lang: str, values: Mapping[str, str]) -> str:
     if lang == "zh":
-        return f"使用客户本人的预授信额度 {values.get('limit', '')}，年化利率 {values.get('apr', '')}"
+        return (
+            f"使用客户本人的预授信额度 {values.get('limit', '')}，年化利率 {values.get('apr', '')}"
+        )
     return f"uses the customer's own line {values.get('limit', '')} at APR {values.get('apr', '')}"
 
 
 def _why_overdue(lang: str, values: Mapping[str, str]) -> str:
     if lang == "zh":
         return f"客户逾期 {values.get('dpd', '')} 天，应还 {values.get('overdue_amount', '')}"
-    return f"the customer is {values.get('dpd', '')} days past due, {values.get('overdue_amount', '')} to pay"
+    dpd, amount = values.get("dpd", ""), values.get("overdue_amount", "")
+    return f"the customer is {dpd} days past due, {amount} to pay"
 
 
 @lru_cache(maxsize=1)

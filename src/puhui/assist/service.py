@@ -25,16 +25,17 @@ from puhui.assist.scorecard import ScoreCard, score_call
 from puhui.assist.scripts import ScriptIndex, shipped_index
 from puhui.assist.session import CallSession, Speaker, Turn, TurnResult
 from puhui.assist.store import CallStore, StoredAlert, StoredSegment
+from puhui.assist.transcribe import Transcriber, WhisperTranscriber
 from puhui.compliance.classifier import shipped_classifier
 from puhui.compliance.context import parse_time
 from puhui.compliance.rules import RuleBook, shipped_rulebook
-from puhui.errors import NotFoundError, PuhuiError, ValidationError
+from puhui.errors import ConflictError, NotFoundError, ValidationError
 
 SUMMARY_TASK = "call.summarize"
 LANGS = ("zh", "en")
 
 
-class CallClosedError(PuhuiError):
+class CallClosedError(ConflictError):
     code = "call_closed"
 
 
@@ -69,6 +70,7 @@ class AssistService:
         gateway: Gateway | None = None,
         index: ScriptIndex | None = None,
         book: RuleBook | None = None,
+        transcriber: Callable[[], Transcriber] | None = None,
     ) -> None:
         self.store = CallStore(url)
         self.card_of = card_of
@@ -79,12 +81,21 @@ class AssistService:
         self._live_lock = threading.Lock()
         self._compute = threading.Lock()
         self._gateway_lock = threading.Lock()
+        self._make_transcriber = transcriber or WhisperTranscriber
+        self._transcriber: Transcriber | None = None
 
     @property
     def index(self) -> ScriptIndex:
         if self._index is None:
             self._index = shipped_index()
         return self._index
+
+    def transcriber(self) -> Transcriber:
+        """Speech to text (made on first use: the in-process model takes a second to load)."""
+        with self._live_lock:
+            if self._transcriber is None:
+                self._transcriber = self._make_transcriber()
+            return self._transcriber
 
     def warm(self) -> None:
         """Load the models now (embedding model, classifier, script index), not on a turn."""
@@ -109,13 +120,21 @@ class AssistService:
             raise ValidationError("customer_id must be 1..64 characters", field="customer_id")
         if lang not in LANGS:
             raise ValidationError("lang must be zh or en", field="lang")
-        when = local_time if not isinstance(local_time, str) else parse_time(local_time, "local_time")
+        when = (
+            local_time if not isinstance(local_time, str) else parse_time(local_time, "local_time")
+        )
         card = self.card_of(customer_id)
         call_id = call_id or new_call_id()
         session = CallSession(
-            call_id, purpose=purpose, card=card, index=self.index, local_time=when, lang=lang,
-            agent=agent.label or agent.key_id, book=self.book,
-        )  # fmt: skip
+            call_id,
+            purpose=purpose,
+            card=card,
+            index=self.index,
+            local_time=when,
+            lang=lang,
+            agent=agent.label or agent.key_id,
+            book=self.book,
+        )
         self.store.create_call(
             {
                 "id": call_id,
@@ -156,20 +175,39 @@ class AssistService:
             seg = result.segment
             redaction = redact(seg.text, live.vault)
             stored = StoredSegment(
-                seg.seq, str(seg.speaker), seg.start_ms, seg.end_ms, seg.source, seg.lang,
-                redaction.text, len(redaction.entities), result.latency_ms,
-            )  # fmt: skip
+                seg.seq,
+                str(seg.speaker),
+                seg.start_ms,
+                seg.end_ms,
+                seg.source,
+                seg.lang,
+                redaction.text,
+                len(redaction.entities),
+                result.latency_ms,
+            )
             alerts = [
                 StoredAlert(
-                    seg.seq, n, a.rule_id, a.rule_version, a.severity, a.span,
-                    redact(a.text, live.vault).text, a.claim, a.method, a.score, a.source,
-                )  # fmt: skip
+                    seg.seq,
+                    n,
+                    a.rule_id,
+                    a.rule_version,
+                    a.severity,
+                    a.span,
+                    redact(a.text, live.vault).text,
+                    a.claim,
+                    a.method,
+                    a.score,
+                    a.source,
+                )
                 for n, a in enumerate(result.alerts, 1)
             ]
             self.store.add_turn(
-                call_id, stored, alerts, stage=result.stage,
+                call_id,
+                stored,
+                alerts,
+                stage=result.stage,
                 identity_verified=live.session.identity_verified,
-            )  # fmt: skip
+            )
 
     def turn(self, call_id: str, turn: Turn) -> TurnResult:
         result = self.process(call_id, turn)
@@ -220,7 +258,9 @@ class AssistService:
         if self.gateway is None:
             return _extractive(segments), "extractive"
         with self._gateway_lock:
-            result = self.gateway.run(SUMMARY_TASK, transcript, caller=f"assist:{live.agent.key_id}")
+            result = self.gateway.run(
+                SUMMARY_TASK, transcript, caller=f"assist:{live.agent.key_id}"
+            )
         model = result.completion.model if result.completion is not None else "extractive"
         text = result.text if result.outcome == "ok" else _extractive(segments)
         return text, f"{result.outcome}:{model}"
@@ -232,19 +272,31 @@ class AssistService:
             return None
         call["transcript"] = [
             {
-                "seq": s.seq, "speaker": s.speaker, "start_ms": s.start_ms, "end_ms": s.end_ms,
-                "source": s.source, "lang": s.lang, "text": s.text, "entities": s.entities,
+                "seq": s.seq,
+                "speaker": s.speaker,
+                "start_ms": s.start_ms,
+                "end_ms": s.end_ms,
+                "source": s.source,
+                "lang": s.lang,
+                "text": s.text,
+                "entities": s.entities,
                 "latency_ms": round(s.latency_ms, 2),
-            }  # fmt: skip
+            }
             for s in self.store.segments(call_id)
         ]
         call["alert_list"] = [
             {
-                "seq": a.seq, "rule_id": a.rule_id, "rule_version": a.rule_version,
-                "severity": a.severity, "span": list(a.span), "text": a.trigger,
-                "claim": a.claim, "method": a.method, "score": round(a.score, 3),
+                "seq": a.seq,
+                "rule_id": a.rule_id,
+                "rule_version": a.rule_version,
+                "severity": a.severity,
+                "span": list(a.span),
+                "text": a.trigger,
+                "claim": a.claim,
+                "method": a.method,
+                "score": round(a.score, 3),
                 "source": a.source,
-            }  # fmt: skip
+            }
             for a in self.store.alerts(call_id)
         ]
         return call
@@ -277,5 +329,10 @@ def _extractive(segments: list[StoredSegment]) -> str:
 
 def session_turn(speaker: str, text: str, **timing: Any) -> Turn:
     """A Turn from loose input (the API's and the CLI's)."""
-    return Turn(Speaker.parse(speaker), text, timing.get("start_ms"), timing.get("end_ms"),
-                timing.get("source", "text"))  # fmt: skip
+    return Turn(
+        Speaker.parse(speaker),
+        text,
+        timing.get("start_ms"),
+        timing.get("end_ms"),
+        timing.get("source", "text"),
+    )

@@ -31,7 +31,8 @@ THIRD_PARTY_SIMILARITY = 0.90
 THIRD_PARTY_SCRIPT = "C-THIRD"
 #: The agent asks for verification, and the customer answers with digits or a date.
 _ASKS_VERIFICATION = re.compile(
-    r"后四位|核实.{0,6}身份|身份.{0,4}核实|出生日期|verify|confirm your|last four digits|date of birth",
+    r"后四位|核实.{0,6}身份|身份.{0,4}核实|出生日期"
+    r"|verify|confirm your|last four digits|date of birth",
     re.IGNORECASE,
 )
 _ANSWERS_VERIFICATION = re.compile(r"\d{4}|\d{1,2}[月/.-]\d{1,2}|[零一二三四五六七八九]{4}")
@@ -120,7 +121,7 @@ class CallSession:
         lang: str | None = None,
         agent: str = "",
         book: RuleBook | None = None,
-        classifier: ClaimClassifier | None | bool = True,
+        classifier: ClaimClassifier | bool | None = True,
     ) -> None:
         self.call_id = call_id
         self.purpose = purpose
@@ -165,9 +166,14 @@ class CallSession:
         started = time.perf_counter()
         lang = language_of(turn.text)
         segment = Segment(
-            len(self.segments) + 1, turn.speaker, turn.text, turn.start_ms, turn.end_ms,
-            turn.source, lang,
-        )  # fmt: skip
+            len(self.segments) + 1,
+            turn.speaker,
+            turn.text,
+            turn.start_ms,
+            turn.end_ms,
+            turn.source,
+            lang,
+        )
         self.segments.append(segment)
         events: list[str] = []
         alerts: list[Alert] = []
@@ -182,15 +188,22 @@ class CallSession:
             self._asked_verification = False
             suggestions = self._suggest(lang, events)
         return TurnResult(
-            segment, alerts, suggestions, self.stage,
-            (time.perf_counter() - started) * 1000, events,
-        )  # fmt: skip
+            segment,
+            alerts,
+            suggestions,
+            self.stage,
+            (time.perf_counter() - started) * 1000,
+            events,
+        )
 
     def _check(self, text: str) -> list[Alert]:
         found = check(
-            text, channel="call", context=self.context(), book=self.book,
+            text,
+            channel="call",
+            context=self.context(),
+            book=self.book,
             classifier=self.classifier,
-        )  # fmt: skip
+        )
         seq = len(self.segments)
         earlier = {a.rule_id for _, a in self.alerts if a.method == "context"}
         kept = [a for a in found if not (a.method == "context" and a.rule_id in earlier)]
@@ -210,9 +223,13 @@ class CallSession:
         words = self.segments[-1].text  # the customer's turn that just ended
         facts = self.card.facts() | ({"verified"} if self.identity_verified else set())
         out = self.index.recommend(
-            words, purpose=self.purpose, stage=self.stage, facts=facts,
-            values=self._values(lang), lang=self.lang or lang,
-        )  # fmt: skip
+            words,
+            purpose=self.purpose,
+            stage=self.stage,
+            facts=facts,
+            values=self._values(lang),
+            lang=self.lang or lang,
+        )
         if not out:
             return out
         top = out[0]

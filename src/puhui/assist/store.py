@@ -134,11 +134,17 @@ class CallStore:
                 "lang, local_time, started_at, status, stage, demo) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'live', 'opening', ?)",
                 (
-                    row["id"], row["agent_key_id"], row["agent_label"], row["customer_id"],
-                    row["purpose"], row["lang"], row["local_time"], row["started_at"],
+                    row["id"],
+                    row["agent_key_id"],
+                    row["agent_label"],
+                    row["customer_id"],
+                    row["purpose"],
+                    row["lang"],
+                    row["local_time"],
+                    row["started_at"],
                     int(row.get("demo", 0)),
                 ),
-            )  # fmt: skip
+            )
 
     def add_turn(
         self,
@@ -155,20 +161,38 @@ class CallStore:
                 "INSERT INTO assist_segments (call_id, seq, speaker, start_ms, end_ms, source, "
                 "lang, text_redacted, entities, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    call_id, segment.seq, segment.speaker, segment.start_ms, segment.end_ms,
-                    segment.source, segment.lang, segment.text, segment.entities,
+                    call_id,
+                    segment.seq,
+                    segment.speaker,
+                    segment.start_ms,
+                    segment.end_ms,
+                    segment.source,
+                    segment.lang,
+                    segment.text,
+                    segment.entities,
                     segment.latency_ms,
                 ),
-            )  # fmt: skip
+            )
             db.many(
                 "INSERT INTO assist_alerts (call_id, seq, n, rule_id, rule_version, severity, "
                 "span_start, span_end, trigger_redacted, claim, method, score, source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        call_id, a.seq, a.n, a.rule_id, a.rule_version, a.severity, a.span[0],
-                        a.span[1], a.trigger, a.claim, a.method, a.score, a.source,
-                    )  # fmt: skip
+                        call_id,
+                        a.seq,
+                        a.n,
+                        a.rule_id,
+                        a.rule_version,
+                        a.severity,
+                        a.span[0],
+                        a.span[1],
+                        a.trigger,
+                        a.claim,
+                        a.method,
+                        a.score,
+                        a.source,
+                    )
                     for a in alerts
                 ],
             )
@@ -194,10 +218,15 @@ class CallStore:
                 "UPDATE assist_calls SET status = 'ended', ended_at = ?, score = ?, grade = ?, "
                 "scorecard = ?, summary = ?, summary_source = ? WHERE id = ?",
                 (
-                    ended_at, score, grade, json.dumps(scorecard, ensure_ascii=False), summary,
-                    summary_source, call_id,
+                    ended_at,
+                    score,
+                    grade,
+                    json.dumps(scorecard, ensure_ascii=False),
+                    summary,
+                    summary_source,
+                    call_id,
                 ),
-            )  # fmt: skip
+            )
 
     # -- reads --------------------------------------------------------------------------------
     def call(self, call_id: str) -> dict[str, Any] | None:
@@ -251,10 +280,14 @@ class CallStore:
                 "GROUP BY a.rule_id ORDER BY a.rule_id"
             )
         return [
-            {"rule_id": r[0], "alerts": int(r[1]), "calls": int(r[2]),
-             "rate": (int(r[2]) / total) if total else 0.0}
+            {
+                "rule_id": r[0],
+                "alerts": int(r[1]),
+                "calls": int(r[2]),
+                "rate": (int(r[2]) / total) if total else 0.0,
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
 
     def agent_rates(self) -> list[dict[str, Any]]:
         """Per agent: ended calls, mean score, alerts per call."""
@@ -265,11 +298,15 @@ class CallStore:
                 "ORDER BY agent_key_id"
             )
         return [
-            {"agent_key_id": r[0], "agent_label": r[1], "calls": int(r[2]),
-             "mean_score": round(float(r[3]), 1) if r[3] is not None else None,
-             "alerts_per_call": round(int(r[4] or 0) / int(r[2]), 2)}
+            {
+                "agent_key_id": r[0],
+                "agent_label": r[1],
+                "calls": int(r[2]),
+                "mean_score": round(float(r[3]), 1) if r[3] is not None else None,
+                "alerts_per_call": round(int(r[4] or 0) / int(r[2]), 2),
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
 
     def close(self) -> None:
         self.db.close()

@@ -1,4 +1,4 @@
-"""Compliance checking (合规质检) for anything the bank says: calls, SMS, posters, copy, app messages.
+"""Compliance checking (合规质检) of what the bank says: calls, SMS, posters, copy, app messages.
 
 Rules are versioned data (`data/rules.toml`: source, severity, channels, examples); claims are
 found by patterns plus a small in-process classifier, so paraphrases no pattern names are

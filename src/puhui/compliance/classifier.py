@@ -51,8 +51,10 @@ class Example:
 def load_training(text: str | None = None) -> list[Example]:
     """The labelled sentences (JSON lines: {"text", "claims": [...]}); [] claims = none."""
     if text is None:
-        text = resources.files("puhui.compliance").joinpath("data/training.jsonl").read_text(
-            encoding="utf-8"
+        text = (
+            resources.files("puhui.compliance")
+            .joinpath("data/training.jsonl")
+            .read_text(encoding="utf-8")
         )
     out = []
     for n, line in enumerate(text.splitlines(), 1):
@@ -116,14 +118,18 @@ class ClaimClassifier:
         logits = vectors @ self.weights.T + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
-        probs = odds / odds.sum(axis=1, keepdims=True)
-        return probs[:, : len(self.claims)].astype(np.float32)
+        probs: Matrix = (odds / odds.sum(axis=1, keepdims=True)).astype(np.float32)
+        return probs[:, : len(self.claims)]
 
     def claims_of(self, vectors: Matrix) -> list[dict[str, float]]:
         """For each sentence, the claims over their thresholds and their probabilities."""
         probs = self.predict_proba(vectors)
         return [
-            {c: float(p) for c, p, t in zip(self.claims, row, self.thresholds, strict=True) if p >= t}
+            {
+                c: float(p)
+                for c, p, t in zip(self.claims, row, self.thresholds, strict=True)
+                if p >= t
+            }
             for row in probs
         ]
 

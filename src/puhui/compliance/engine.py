@@ -175,7 +175,7 @@ def check(
     channel: str = "call",
     context: Context | Mapping[str, Any] | None = None,
     book: RuleBook | None = None,
-    classifier: ClaimClassifier | None | bool = True,
+    classifier: ClaimClassifier | bool | None = True,
 ) -> list[Alert]:
     """The alerts for `text` said or shown on `channel` (classifier=False: patterns only)."""
     if not isinstance(text, str):

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from puhui.api.dependencies import platform_of
 from puhui.api.keys import ApiKey, Role
+from puhui.api.security import CONSOLE_COOKIE
 from puhui.errors import PuhuiError
 from puhui.money import exponent
 from puhui.rate import Rate
@@ -31,7 +32,7 @@ from puhui.web import access, charts, i18n
 from puhui.web.queries import CodeTotals, ReadModel
 
 HERE = Path(__file__).parent
-KEY_COOKIE = "puhui_console_key"
+KEY_COOKIE = CONSOLE_COOKIE
 PREFIX = "/console"
 
 #: Everything the console loads comes from this server: no CDN, works offline.
