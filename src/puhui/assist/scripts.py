@@ -10,6 +10,7 @@ customer card and the reasons they were chosen.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,15 @@ class Script:
     respects: tuple[str, ...]
     text: Mapping[str, str]
     cues: Mapping[str, tuple[str, ...]]
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(
+            name
+            for text in self.text.values()
+            for _, name, _, _ in string.Formatter().parse(text)
+            if name
+        )
 
     def render(self, lang: str, values: Mapping[str, str]) -> str:
         """The script in `lang` with the customer's figures; a missing figure is an error."""
@@ -156,6 +166,8 @@ class ScriptIndex:
         for script_id, (similarity, row) in best.items():
             script = self.scripts[script_id]
             if purpose not in script.purposes or not script.needs <= facts:
+                continue
+            if not script.placeholders <= values.keys():  # a figure this customer lacks
                 continue
             lifted = script.stage in NEXT.get(stage, (stage,))
             ranked.append(

@@ -9,7 +9,18 @@ from __future__ import annotations
 import typer
 
 from puhui import __version__
-from puhui.cli import ai, decisions, ledger, lending, model, population, risk, server, servicing
+from puhui.cli import (
+    ai,
+    assist,
+    decisions,
+    ledger,
+    lending,
+    model,
+    population,
+    risk,
+    server,
+    servicing,
+)
 from puhui.cli.common import JSON, PuhuiGroup
 from puhui.cli.run import run
 from puhui.output import print_json
@@ -37,6 +48,7 @@ app.add_typer(model.app, name="model")
 app.command("decide")(decisions.decide)
 app.command("preapprove")(decisions.preapprove)
 app.add_typer(ai.app, name="ai")
+app.add_typer(assist.app, name="assist")
 
 
 @app.command()

@@ -39,6 +39,7 @@ Matrix = npt.NDArray[np.float32]
 C = 64.0
 FOLDS = 5
 SEED = 13
+CACHE_SIZE = 20_000  # sentence vectors kept (384 floats each: about 30 MB when full)
 THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(13))  # 0.30 .. 0.90
 
 
@@ -109,6 +110,7 @@ class ClaimClassifier:
         self.bias = bias.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
         self.digest = digest
+        self._cache: dict[str, Matrix] = {}
 
     # -- inference --------------------------------------------------------------------------
     def predict_proba(self, vectors: Matrix) -> Matrix:
@@ -134,7 +136,17 @@ class ClaimClassifier:
         ]
 
     def embed(self, texts: Sequence[str]) -> Matrix:
-        return embed_queries(list(texts)) if texts else np.zeros((0, 0), dtype=np.float32)
+        """Sentence vectors, remembered: agents say the same scripted sentences all day."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            if len(self._cache) + len(missing) > CACHE_SIZE:
+                self._cache.clear()
+            for start in range(0, len(missing), 64):
+                chunk = missing[start : start + 64]
+                self._cache.update(zip(chunk, embed_queries(chunk), strict=True))
+        return np.stack([self._cache[t] for t in texts])
 
     # -- training ---------------------------------------------------------------------------
     @classmethod

@@ -122,9 +122,14 @@ def _holds(rule: Rule, when: Mapping[str, Any], context: Context) -> bool:
 
 
 def evaluate(
-    text: str, hits: Sequence[Hit], rules: Sequence[Rule], context: Context
+    text: str,
+    hits: Sequence[Hit],
+    rules: Sequence[Rule],
+    context: Context,
+    parts: Sequence[Sentence] = (),
 ) -> list[Alert]:
-    """The alerts of `rules` given the claims found in `text`."""
+    """The alerts of `rules` given the claims found in `text`: one per rule and sentence (the
+    span runs from the first trigger word to the last in that sentence)."""
     present = {h.claim for h in hits}
     alerts: list[Alert] = []
     for rule in rules:
@@ -132,7 +137,7 @@ def evaluate(
             continue
         if any(bool(getattr(context, flag, False)) for flag in rule.unless_context):
             continue
-        seen: set[tuple[int, int]] = set()
+        by_sentence: dict[int, list[Hit]] = {}
         for trigger in rule.triggers:
             if not _holds(rule, trigger.when, context):
                 continue
@@ -140,14 +145,22 @@ def evaluate(
                 alerts.append(_alert(rule, text, 0, len(text), None, "context", 1.0))
                 continue
             for hit in hits:
-                overlaps = any(hit.start < e and hit.end > s for s, e in seen)
-                if hit.claim in trigger.claims and not overlaps:
-                    seen.add((hit.start, hit.end))
-                    alerts.append(
-                        _alert(rule, text, hit.start, hit.end, hit.claim, hit.method, hit.score)
-                    )
+                if hit.claim in trigger.claims:
+                    by_sentence.setdefault(_sentence_of(hit, parts), []).append(hit)
+        for group in by_sentence.values():
+            first = min(group, key=lambda h: (h.start, -h.score))
+            start, end = first.start, max(h.end for h in group)
+            best = max(group, key=lambda h: (h.method == "pattern", h.score))
+            alerts.append(_alert(rule, text, start, end, best.claim, best.method, best.score))
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(alerts, key=lambda a: (a.start, -rank[a.severity], a.rule_id))
+
+
+def _sentence_of(hit: Hit, parts: Sequence[Sentence]) -> int:
+    for n, part in enumerate(parts):
+        if part.start <= hit.start < part.end:
+            return n
+    return -1 - hit.start  # outside every sentence (punctuation): its own group
 
 
 def _alert(
@@ -197,5 +210,6 @@ def check(
     else:
         model = classifier
     wanted = {c for r in rules for c in r.claims}
-    hits = find_claims(text, sentences(text), wanted, book, model)
-    return evaluate(text, hits, rules, ctx)
+    parts = sentences(text)
+    hits = find_claims(text, parts, wanted, book, model)
+    return evaluate(text, hits, rules, ctx, parts)
