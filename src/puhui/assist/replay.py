@@ -14,8 +14,8 @@ from typing import Any
 from puhui.assist.customer import CustomerCard, customer_card
 from puhui.assist.scorecard import score_call
 from puhui.assist.scripts import shipped_index
-from puhui.assist.session import CallSession, Turn
 from puhui.assist.service import session_turn
+from puhui.assist.session import CallSession, Turn
 from puhui.compliance.context import parse_time
 from puhui.compliance.rules import shipped_rulebook
 from puhui.errors import ValidationError
