@@ -45,6 +45,8 @@ def assist_service(app: Any) -> AssistService:
                 transcriber=lambda: transcriber_from_settings(settings),
             )
             state.assist = service
+            # load the models now, off the request path: the first turn stays in budget
+            threading.Thread(target=service.warm, name="assist-warm", daemon=True).start()
     return service
 
 
