@@ -8,7 +8,8 @@
    each approval's credit line is granted in the same transaction;
 4. simulate drawdowns, repayments (on time, late, early) and close of business over a few
    months of business days through the lending engine;
-5. record that the bank is ready, so a second run reuses it.
+5. seed a few agent-assist demo calls (`puhui.assist.demo`), so the QA page is never empty;
+6. record that the bank is ready, so a second run reuses it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class BankConfig:
     borrowers: int = 2_000
     funding_yuan: int = 2_000_000_000
     model_kind: str = "auto"
+    demo_calls: bool = True
 
 
 def ready(db: Database) -> dict[str, Any] | None:
@@ -102,6 +104,7 @@ def build_bank(
         model, strategy = _train(db, data, config, report)
         decided = _preapprove(lending, model, strategy, prospects, config, report)
         simulated = _simulate(lending, config, prospects, report)
+        calls = _demo_calls(url, lending, config, report)
         check = lending.reconcile()
         summary = {
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -111,6 +114,7 @@ def build_bank(
             "strategy_version": strategy.version_id,
             **decided,
             **simulated,
+            "demo_calls": calls,
             "reconciled": check.ok,
         }
         with db.tx():
@@ -284,3 +288,17 @@ def _simulate(
         "early_repayments": early,
         "business_date": lending.business_date().isoformat(),
     }
+
+
+# -- agent assist: demo calls ---------------------------------------------------------------
+def _demo_calls(url: str, lending: LendingService, config: BankConfig, report: Reporter) -> int:
+    """A few scripted calls through agent assist's live path (compliance alerts, suggestions,
+    score cards), so the supervisor page has something to show on the first run."""
+    if not config.demo_calls:
+        return 0
+    from puhui.assist.demo import CALLS, seed_demo_calls
+
+    advance = report("demo calls / 演示通话", len(CALLS))
+    stored = seed_demo_calls(url, lending)
+    advance(len(CALLS))
+    return stored
