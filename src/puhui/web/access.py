@@ -3,7 +3,9 @@
 - agents serve customers: dashboard, customers, loans and the decisions behind them;
 - risk analysts govern models: dashboard, decision audit, models and ledger aggregates, with
   customer identifiers masked and no customer or loan pages;
-- operators and admins see everything.
+- QA supervisors review calls: the dashboard, decisions (masked) and every agent-assist call;
+- agents run their own calls on the agent-assist page;
+- operators see everything but the call pages; admins see everything.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ PAGES: Mapping[str, frozenset[Role]] = {
     "decisions": frozenset(Role),
     "models": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
     "ledger": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
+    # agent assist: agents run calls; QA supervisors review every call
+    "assist": frozenset({Role.AGENT, Role.ADMIN}),
+    "qa": frozenset({Role.QA_SUPERVISOR, Role.ADMIN}),
 }
 
 #: Feature names that identify a person directly; masked for roles without customer access.

@@ -133,7 +133,7 @@ def _render(
     if viewer.key is not None:
         nav = [
             (page, f"{PREFIX}/{'' if page == 'dashboard' else page}".rstrip("/"))
-            for page in ("dashboard", "customers", "decisions", "models", "ledger")
+            for page in ("dashboard", "customers", "decisions", "models", "ledger", "assist", "qa")
             if access.may_see(viewer.role, page)
         ]
     response = templates.TemplateResponse(
@@ -420,6 +420,9 @@ def _volume_chart(
 def install(app: FastAPI) -> None:
     """Mount the console on `app`: pages, static files and `/` -> /console."""
     app.include_router(router)
+    from puhui.web import assist as assist_pages  # agent assist and QA pages
+
+    assist_pages.install(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)
