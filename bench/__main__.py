@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.ai",
     "bench.lending",
     "bench.console",
+    "bench.assist",
 ]
 
 
