@@ -49,7 +49,7 @@ async def assist_start(request: Request) -> Response:
             (form.get("customer_id") or [""])[0].strip(),
             purpose=(form.get("purpose") or ["marketing"])[0],
             lang=viewer.lang,
-            local_time=(form.get("local_time") or [None])[0] or None,
+            local_time=(form.get("local_time") or [""])[0].strip() or None,
         )
     except PuhuiError as exc:
         calls = service.store.calls(agent_key_id=viewer.key.key_id, limit=20)
