@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -160,12 +158,6 @@ CALL = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def _one_call(base: str, key: str, rng: random.Random, pace: bool) -> list[float]:
     import httpx
     from websockets.asyncio.client import connect
@@ -201,10 +193,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def live_path() -> None:
-    import httpx
+    from tests.api.conftest import start_server
     from tests.servicing.support import setup_book
 
-    from puhui.api.keys import KeyStore
     from puhui.servicing.service import LendingService
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,39 +203,11 @@ def live_path() -> None:
         lending = LendingService(url)
         setup_book(lending)
         lending.close()
-        store = KeyStore(url)
-        key, _ = store.create("agent", "bench agent")
-        store.close()
-        port = _free_port()
-        env = {**os.environ, "PUHUI_DATABASE_URL": url, "PUHUI_DATA_DIR": tmp}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "puhui.api.server:app",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            asyncio.run(_one_call(base, key, random.Random(0), False))  # warm the models
-            alone = asyncio.run(_one_call(base, key, random.Random(1), False))
-            many = asyncio.run(_calls(base, key, 20))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for server in start_server(url, Path(tmp)):  # a real uvicorn on loopback
+            key = server.keys["agent"]
+            asyncio.run(_one_call(server.base_url, key, random.Random(0), False))  # warm up
+            alone = asyncio.run(_one_call(server.base_url, key, random.Random(1), False))
+            many = asyncio.run(_calls(server.base_url, key, 20))
     print(f"live path: turn sent -> alerts and suggestions received (ms), load {load()}")
     print(
         f"  1 call alone:        p50 {_pct(alone, 0.5):6.1f}  p99 {_pct(alone, 0.99):6.1f}"
