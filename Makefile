@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint typecheck pytest bench install install-dev clean browser java
+.PHONY: run test lint typecheck pytest bench install install-dev clean browser java speech
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev browser java
+pytest: install-dev browser java speech
 	$(BIN)/pytest -q
 
 ## console: the browser test drives Debian's Chromium (Playwright's own download is blocked);
@@ -60,8 +60,12 @@ browser:
 java:
 	@if ! command -v java >/dev/null; then apt-get update && apt-get install -y openjdk-17-jre-headless; fi
 
+## assist: espeak-ng synthesises the speech that transcription tests and benchmarks hear.
+speech:
+	@command -v espeak-ng >/dev/null || (apt-get update && apt-get install -y espeak-ng)
+
 ## Benchmarks: print figures with machine info (never timed assertions).
-bench: install-dev java
+bench: install-dev java speech
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
 		echo "wrk not available: the API benchmark falls back to a Python client"
 	$(BIN)/python -m bench

@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.console",
     "bench.governance",
     "bench.triangle",
+    "bench.assist",
 ]
 
 

@@ -38,12 +38,14 @@ LAYERS: dict[str, int] = {
     "customers": 2,
     "governance": 2,
     "preapproval": 2,
+    "compliance": 2,
     # the book
     "servicing": 3,
     # use cases
     "services": 4,
     "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
     "marketing": 4,
+    "assist": 4,
     # interfaces
     "api": 5,
     "web": 5,
@@ -60,6 +62,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("governance", "risk"),  # the registry stores strategies
     ("preapproval", "risk"),  # the batch engine runs the risk strategy
     ("marketing", "portfolio"),  # targeting values a customer with the simulator
+    ("services", "assist"),  # the main job seeds demo calls
     ("api", "web"),  # the API app serves the console
     ("web", "api"),  # the console signs in with the API's keys
     ("cli", "api"),  # `puhui serve` and `puhui keys`

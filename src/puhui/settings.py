@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     llm_fallback_api_key: str = ""
     llm_fallback_model: str = ""
 
+    # assist: speech to text. Empty = faster-whisper in-process with the shipped weights;
+    # else any OpenAI-compatible /v1/audio/transcriptions server (a stronger Mandarin model).
+    asr_base_url: str = ""
+    asr_api_key: str = ""
+    asr_model: str = ""
+
     @classmethod
     def settings_customise_sources(  # type: ignore[no-untyped-def]
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings

@@ -38,7 +38,7 @@ def start_server(database_url: str, tmp: Path) -> Iterator[Server]:
     store = KeyStore(database_url)
     keys = {
         role: store.create(role, f"test {role}")[0]
-        for role in ("agent", "risk_analyst", "operator", "approver", "admin")
+        for role in ("agent", "risk_analyst", "operator", "approver", "qa_supervisor", "admin")
     }
     store.close()
     port = free_port()

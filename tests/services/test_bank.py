@@ -33,6 +33,10 @@ def test_build_bank_and_reuse(database_url: str, tmp_path: Path) -> None:
     assert db.one("SELECT count(*) FROM decision_audit")[0] == 1_500
     assert db.one("SELECT count(*) FROM lending_lines")[0] == summary["approved"]
     assert db.one("SELECT count(*) FROM platform_customers")[0] == 1_500
+    # agent assist: the demo calls ran through the live path, with alerts and score cards
+    assert summary["demo_calls"] == 4
+    assert db.one("SELECT count(*) FROM assist_calls WHERE status = 'ended'")[0] == 4
+    assert db.one("SELECT count(DISTINCT rule_id) FROM assist_alerts")[0] >= 4
     assert champion(db)[0] == summary["strategy_version"]
     # every approval's line was granted with the decision, and declines got none
     assert (

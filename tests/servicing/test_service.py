@@ -458,3 +458,13 @@ def _principal_account() -> int:
     from puhui.servicing.chart import Code, account_id
 
     return account_id(1, Code.PRINCIPAL_RECEIVABLE)
+
+
+def test_jobs_registered_after_cob_run_once_the_day_is_closed(service: LendingService) -> None:
+    closed: list[date] = []
+    service.after_cob.append(closed.append)
+    day = service.business_date()
+    service.run_cob(day, stop_after="bill")  # a crash mid-close: the jobs wait
+    assert closed == []
+    service.run_cob(day)
+    assert closed == [day]

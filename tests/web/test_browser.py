@@ -169,6 +169,8 @@ def test_console_in_a_browser(browser: Browser, seeded: tuple[Server, Bank]) -> 
     page.wait_for_load_state("networkidle")
     assert "/console/login" in page.url
 
+    _agent_assist(page, server, bank)
+
     assert outside == [], "the console must load nothing from outside the server"
     assert errors == []
     context.close()
@@ -253,3 +255,50 @@ def test_triangle_and_marketing_pages_in_a_browser(browser: Browser, triangle_ru
     assert "Not available to your role" in page.content()
     agent.close()
     assert outside == [] and errors == []
+
+
+def _sign_in(page: Page, server: Server, role: str, target: str) -> None:
+    page.goto(f"{server.base_url}/console/login?next={target}")
+    page.fill("#api_key", server.keys[role])
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def _agent_assist(page: Page, server: Server, bank: Bank) -> None:
+    """An agent runs a live call (WebSocket, text turns); the QA supervisor reviews it."""
+    with_line = bank.customers[0]
+    _sign_in(page, server, "agent", "/console/assist?lang=zh")
+    assert page.locator("h1").inner_text() == "智能坐席辅助"
+    page.fill("#customer_id", with_line)
+    page.click("#start-call button[type=submit]")
+    page.wait_for_selector("#assist-live[data-open=true]", state="attached", timeout=60_000)
+    assert page.locator("#card-apr").inner_text().endswith("%")
+    page.fill("#turn-text", "我们保证您百分之百能通过审批。")
+    page.click("#send")
+    page.wait_for_selector("#alerts li.alert", timeout=60_000)
+    assert "MKT-GUARANTEE" in page.locator("#alerts").inner_text()
+    page.select_option("#speaker", "customer")
+    page.fill("#turn-text", "利息也太高了吧")
+    page.click("#send")
+    page.wait_for_selector("#suggestions li.suggestion", timeout=60_000)
+    assert page.locator("#suggestions li.suggestion").count() == 3
+    assert "推荐理由" in page.locator("#suggestions").inner_text()
+    _shot(page, "assist-live-zh")
+    page.click("#end-call")
+    page.wait_for_selector("#assist-live[data-ended-call]", state="attached", timeout=60_000)
+    assert "80" in page.locator("#status").inner_text()
+    page.click("button.link")
+    page.wait_for_load_state("networkidle")
+
+    _sign_in(page, server, "qa_supervisor", "/console/qa?lang=en")
+    assert page.locator("h1").inner_text() == "Call quality assurance"
+    assert "MKT-GUARANTEE" in page.locator("#rule-rates").inner_text()
+    page.locator("#calls tbody tr a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#call-score").inner_text().startswith("80")
+    assert "Fail" in page.locator("#scorecard").inner_text()
+    page.click("#alert-next")
+    assert page.locator("#transcript li.playing").count() == 1
+    _shot(page, "assist-call-en")
+    page.click("button.link")
+    page.wait_for_load_state("networkidle")

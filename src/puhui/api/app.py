@@ -10,9 +10,11 @@ from fastapi.responses import PlainTextResponse, Response
 
 from puhui import __version__
 from puhui.api import problems
+from puhui.api.assist_runtime import close_assist
 from puhui.api.heap import settle_heap
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
+from puhui.api.routers import assist as assist_router
 from puhui.api.routers import cob as cob_router
 from puhui.api.routers import customers as customers_router
 from puhui.api.routers import decisions as decisions_router
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         settle_heap()
         yield
         app.state.decisions.close()
+        close_assist(app)
         if platform is None:
             opened.close()
 
@@ -83,5 +86,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(cob_router.router)
     app.include_router(governance_router.router)
     governance_router.install_metrics(opened.metrics.registry, settings.database_url)
+    app.include_router(assist_router.router)
+    app.include_router(assist_router.compliance)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
     return app

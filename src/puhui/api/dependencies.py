@@ -12,12 +12,15 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.requests import HTTPConnection
 
+from puhui.api.assist_runtime import assist_service
 from puhui.api.keys import ApiKey, Role
 from puhui.api.platform import Platform
 from puhui.api.problems import ProblemError
 from puhui.api.schemas.lending import TEXT_ID
-from puhui.api.security import current_key, money_rate_limit, require
+from puhui.api.security import current_key, money_rate_limit, require, require_ws
+from puhui.assist.service import AssistService
 from puhui.services.decisions_context import DecisionsContext
 
 
@@ -33,7 +36,13 @@ def decisions_of(request: Request) -> DecisionsContext:
     return context
 
 
+def assist_of(conn: HTTPConnection) -> AssistService:
+    """Agent assist (opened on first use; HTTP routes and WebSockets alike)."""
+    return assist_service(conn.app)
+
+
 PlatformDep = Annotated[Platform, Depends(platform_of)]
+AssistDep = Annotated[AssistService, Depends(assist_of)]
 DecisionsDep = Annotated[DecisionsContext, Depends(decisions_of)]
 
 # -- who may call: one alias per audience ------------------------------------------------
@@ -58,6 +67,17 @@ GovernanceReader = Annotated[
 ]
 GovernanceMaker = Annotated[ApiKey, Depends(require(Role.RISK_ANALYST))]
 GovernanceChecker = Annotated[ApiKey, Depends(require(Role.APPROVER))]
+#: Agents run their calls with agent assist (live path, turns, ending a call).
+CallAgent = Annotated[ApiKey, Depends(require(Role.AGENT))]
+CallAgentWs = Annotated[ApiKey, Depends(require_ws(Role.AGENT))]
+#: Call records: agents see their own calls, QA supervisors see every call.
+CallReader = Annotated[ApiKey, Depends(require(Role.AGENT, Role.QA_SUPERVISOR))]
+#: Alert rates by rule and agent: QA supervisors.
+QaSupervisor = Annotated[ApiKey, Depends(require(Role.QA_SUPERVISOR))]
+#: Checking a text against the compliance rules: whoever writes to customers, and QA.
+ComplianceChecker = Annotated[
+    ApiKey, Depends(require(Role.AGENT, Role.QA_SUPERVISOR, Role.OPERATOR))
+]
 
 #: Money-moving routes add this: 429 problem with Retry-After when a key goes too fast.
 RATE_LIMITED = [Depends(money_rate_limit)]

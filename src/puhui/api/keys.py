@@ -27,6 +27,7 @@ class Role(enum.StrEnum):
     RISK_ANALYST = "risk_analyst"
     OPERATOR = "operator"
     APPROVER = "approver"  # the checker of maker-checker: approves models and strategies
+    QA_SUPERVISOR = "qa_supervisor"  # call quality assurance: reads every agent's calls
     ADMIN = "admin"
 
     @classmethod

@@ -13,6 +13,7 @@ from puhui.api.keys import KeyStore
 from puhui.api.metrics import Metrics
 from puhui.api.security import TokenBucket
 from puhui.ledger import Ledger, open_ledger
+from puhui.services.governance import CobMonitor
 from puhui.servicing.service import LendingService, open_lending
 from puhui.settings import Settings
 
@@ -45,6 +46,8 @@ class Platform:
         except BaseException:
             ledger.close()
             raise
+        if lending.db.table_exists("decision_audit"):  # a bank with decisions to monitor
+            lending.after_cob.append(CobMonitor(lending.db))
         return cls(
             settings=settings,
             ledger=ledger,

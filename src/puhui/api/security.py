@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket, WebSocketException, status
 from fastapi.security import APIKeyHeader
 
 from puhui.api.keys import ApiKey, Role
@@ -61,6 +61,42 @@ def require(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
             names = ", ".join(sorted(r.value for r in allowed))
             raise ProblemError(
                 403, "forbidden", f"role {key.role.value} may not do this; needs one of: {names}"
+            )
+        return key
+
+    return check
+
+
+#: The console's sign-in cookie (set by `web.routes`, path /console): a WebSocket opened by a
+#: console page carries it, since a browser cannot add headers to a WebSocket.
+CONSOLE_COOKIE = "puhui_console_key"
+
+
+def require_ws(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
+    """`require` for WebSockets: the key from X-API-Key / Bearer, or the console cookie (then
+    only from a page of this same server: the Origin must match, against cross-site use)."""
+    allowed = {*roles, Role.ADMIN}
+
+    async def check(websocket: WebSocket) -> ApiKey:
+        presented = websocket.headers.get("x-api-key")
+        auth = websocket.headers.get("authorization", "")
+        if not presented and auth.lower().startswith("bearer "):
+            presented = auth[7:].strip()
+        if not presented:
+            presented = websocket.cookies.get(CONSOLE_COOKIE)
+            origin = websocket.headers.get("origin")
+            host = websocket.headers.get("host", "")
+            if presented and origin is not None and origin.split("://", 1)[-1] != host:
+                raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "cross-site origin")
+        key: ApiKey | None = (
+            websocket.app.state.platform.keys.verify(presented) if presented else None
+        )
+        if key is None:
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "an API key is required")
+        if key.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise WebSocketException(
+                status.WS_1008_POLICY_VIOLATION, f"role {key.role.value} needs one of: {names}"
             )
         return key
 

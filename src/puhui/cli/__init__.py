@@ -11,6 +11,7 @@ import typer
 from puhui import __version__
 from puhui.cli import (
     ai,
+    assist,
     decisions,
     ledger,
     lending,
@@ -56,6 +57,7 @@ app.add_typer(monitor.app, name="monitor")
 app.command("simulate")(simulate.simulate)
 app.command("optimise")(simulate.optimise)
 app.add_typer(marketing.app, name="marketing")
+app.add_typer(assist.app, name="assist")
 
 
 @app.command()

@@ -13,7 +13,8 @@
    close of business runs monitoring (`CobMonitor`) over the day's decisions;
 5. record the simulated matured outcome of every approved customer (the population's
    ground truth) and monitor the champion on them;
-6. record that the bank is ready, so a second run reuses it.
+6. seed a few agent-assist demo calls (`puhui.assist.demo`), so the QA page is never empty;
+7. record that the bank is ready, so a second run reuses it.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class BankConfig:
     borrowers: int = 2_000
     funding_yuan: int = 2_000_000_000
     model_kind: str = "auto"
+    demo_calls: bool = True
 
 
 def ready(db: Database) -> dict[str, Any] | None:
@@ -116,8 +118,10 @@ def build_bank(
         model, strategy = _train(db, data, config, report)
         decided = _preapprove(lending, model, strategy, prospects, config, report)
         monitor = CobMonitor(db)
-        simulated = _simulate(lending, config, prospects, report, monitor)
+        lending.after_cob.append(monitor)  # governance: the decisions since the last run
+        simulated = _simulate(lending, config, prospects, report)
         simulated |= _outcomes(lending, prospects, model, monitor)
+        calls = _demo_calls(url, lending, config, report)
         check = lending.reconcile()
         summary = {
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -127,6 +131,7 @@ def build_bank(
             "strategy_version": strategy.version_id,
             **decided,
             **simulated,
+            "demo_calls": calls,
             "reconciled": check.ok,
         }
         with db.tx():
@@ -276,7 +281,6 @@ def _simulate(
     config: BankConfig,
     prospects: pl.DataFrame,
     report: Reporter,
-    monitor: CobMonitor,
 ) -> dict[str, Any]:
     """Drawdowns over the first month, then daily COB with repayments by behaviour."""
     db = lending.db
@@ -327,8 +331,7 @@ def _simulate(
                 early += 1
             lending.repay(int(loan_id), Money(pay, "CNY").format(), f"sim-rp-{loan_id}-{n}", day)
             repaid += 1
-        lending.run_cob(day)
-        monitor(day)  # the governance hook: the decisions since the last run, labelled `day`
+        lending.run_cob(day)  # runs `monitor` after the close (`LendingService.after_cob`)
         day = day + timedelta(days=1)
         advance(1)
     return {
@@ -366,3 +369,17 @@ def _outcomes(
         "outcomes": len(outcomes),
         "alerts": sum(len(r["alerts"]) for r in runs),
     }
+
+
+# -- agent assist: demo calls ---------------------------------------------------------------
+def _demo_calls(url: str, lending: LendingService, config: BankConfig, report: Reporter) -> int:
+    """A few scripted calls through agent assist's live path (compliance alerts, suggestions,
+    score cards), so the supervisor page has something to show on the first run."""
+    if not config.demo_calls:
+        return 0
+    from puhui.assist.demo import CALLS, seed_demo_calls
+
+    advance = report("demo calls / 演示通话", len(CALLS))
+    stored = seed_demo_calls(url, lending)
+    advance(len(CALLS))
+    return stored

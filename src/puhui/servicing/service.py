@@ -34,6 +34,9 @@ class LendingService:
         self.db = Db(url)
         self.ledger = ledger if ledger is not None else open_ledger(url)
         self._charts: set[str] = set()
+        #: Called with each business date COB has closed (monitoring, summaries, messages):
+        #: the jobs other layers run at end of day, without servicing importing them.
+        self.after_cob: list[Callable[[date], object]] = []
 
     # -- set-up ------------------------------------------------------------------------
     def register_product(self, product: Product | None = None) -> tuple[str, int, str]:
@@ -221,7 +224,9 @@ class LendingService:
             if on_step is not None:
                 on_step(step)
             if step == stop_after:
-                break
+                return report
+        for job in self.after_cob:
+            job(day)
         return report
 
     def reconcile(self) -> Reconciliation:

@@ -4,7 +4,9 @@
 - risk analysts govern models: dashboard, decision audit, models and ledger aggregates, with
   customer identifiers masked and no customer or loan pages;
 - approvers (the checkers of maker-checker) see models and AI governance, and approve there;
-- operators and admins see everything.
+- QA supervisors review calls: the dashboard, decisions (masked) and every agent-assist call;
+- agents run their own calls on the agent-assist page;
+- operators see everything but the call pages; admins see everything.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ PAGES: Mapping[str, frozenset[Role]] = {
     "ledger": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
     "triangle": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
     "marketing": frozenset({Role.RISK_ANALYST, Role.OPERATOR, Role.ADMIN}),
+    # agent assist: agents run calls; QA supervisors review every call
+    "assist": frozenset({Role.AGENT, Role.ADMIN}),
+    "qa": frozenset({Role.QA_SUPERVISOR, Role.ADMIN}),
 }
 
 #: Feature names that identify a person directly; masked for roles without customer access.

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from puhui.api.dependencies import platform_of
 from puhui.api.keys import ApiKey, Role
+from puhui.api.security import CONSOLE_COOKIE
 from puhui.errors import PuhuiError
 from puhui.money import exponent
 from puhui.rate import Rate
@@ -31,7 +32,7 @@ from puhui.web import access, charts, i18n, triangle
 from puhui.web.queries import CodeTotals, ReadModel
 
 HERE = Path(__file__).parent
-KEY_COOKIE = "puhui_console_key"
+KEY_COOKIE = CONSOLE_COOKIE
 PREFIX = "/console"
 
 #: Everything the console loads comes from this server: no CDN, works offline.
@@ -141,6 +142,8 @@ def _render(
                 "ledger",
                 "triangle",
                 "marketing",
+                "assist",
+                "qa",
             )
             if access.may_see(viewer.role, page)
         ]
@@ -430,6 +433,9 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(_governance_router())
     app.include_router(triangle.router)  # the triangle and marketing pages (portfolio)
+    from puhui.web import assist as assist_pages  # agent assist and QA pages
+
+    assist_pages.install(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)
