@@ -33,6 +33,7 @@ import httpx
 from bench.machine import info, load
 from puhui.api.keys import KeyStore
 from puhui.db import Database
+from puhui.population.generator import PROTECTED
 from puhui.rate import Rate
 from puhui.services.bank import BankConfig, build_bank
 from puhui.servicing.service import LendingService
@@ -231,7 +232,13 @@ def main() -> None:
         ]
         db.close()
         for p in profiles:
-            for hook in ("drawdown_propensity", "early_repay_prob", "late_payment_prob"):
+            # the stored profile: behaviour hooks and protected attributes are not an application's
+            for hook in (
+                "drawdown_propensity",
+                "early_repay_prob",
+                "late_payment_prob",
+                *PROTECTED,
+            ):
                 p.pop(hook, None)
         bodies = [
             {

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from puhui.db import Database
+from puhui.population.generator import PROTECTED
 from puhui.services.bank import BankConfig, build_bank
 
 from .conftest import Server, start_server
@@ -33,8 +34,9 @@ def a_customer(server: Server) -> dict[str, Any]:
     row = db.one("SELECT profile_json FROM platform_customers ORDER BY customer_id LIMIT 1")
     db.close()
     profile = json.loads(row[0])
-    for hook in ("drawdown_propensity", "early_repay_prob", "late_payment_prob"):
-        profile.pop(hook)
+    # the stored profile: behaviour hooks and protected attributes are not an application's
+    for hook in ("drawdown_propensity", "early_repay_prob", "late_payment_prob", *PROTECTED):
+        profile.pop(hook, None)
     profile["customer_id"] = "NEW-0001"
     profile["blacklisted"] = False
     profile["overdue_elsewhere"] = False

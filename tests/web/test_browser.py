@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from puhui.db import Database
 from tests.api.conftest import Server, start_server
 
 from .bank import Bank, seed_bank
@@ -266,7 +267,11 @@ def _sign_in(page: Page, server: Server, role: str, target: str) -> None:
 
 def _agent_assist(page: Page, server: Server, bank: Bank) -> None:
     """An agent runs a live call (WebSocket, text turns); the QA supervisor reviews it."""
-    with_line = bank.customers[0]
+    # a customer whose line is active (late payers' lines are frozen by COB)
+    db = Database(server.database_url)
+    active = {r[0] for r in db.all("SELECT customer_id FROM lending_lines WHERE status = 'active'")}
+    db.close()
+    with_line = next(c for c in bank.customers if c in active)
     _sign_in(page, server, "agent", "/console/assist?lang=zh")
     assert page.locator("h1").inner_text() == "智能坐席辅助"
     page.fill("#customer_id", with_line)
