@@ -34,7 +34,9 @@ class Server:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
 
-def start_server(database_url: str, tmp: Path) -> Iterator[Server]:
+def start_server(
+    database_url: str, tmp: Path, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     store = KeyStore(database_url)
     keys = {
         role: store.create(role, f"test {role}")[0]
@@ -42,7 +44,12 @@ def start_server(database_url: str, tmp: Path) -> Iterator[Server]:
     }
     store.close()
     port = free_port()
-    env = {**os.environ, "PUHUI_DATABASE_URL": database_url, "PUHUI_DATA_DIR": str(tmp)}
+    env = {
+        **os.environ,
+        "PUHUI_DATABASE_URL": database_url,
+        "PUHUI_DATA_DIR": str(tmp),
+        **(env or {}),
+    }
     proc = subprocess.Popen(
         [
             sys.executable,

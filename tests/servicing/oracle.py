@@ -233,6 +233,7 @@ class Book:
             raise ValueError("closed")
         if loan.status == WRITTEN_OFF:
             recovered = min(amount, loan.written_off - loan.recovered)
+            _check_overpayment(loan, amount - recovered)
             loan.recovered += recovered
             loan.credit_balance += amount - recovered
             payment = Payment(loan, amount, "recovery", [], amount - recovered, recovered)
@@ -264,6 +265,7 @@ class Book:
                     Allocation(first.installment, first.bucket, first.component, principal)
                 )
             excess = offered - principal - fee
+        _check_overpayment(loan, excess)
         scheduled = [i for i in loan.installments if i.billed and i.due == self.today and i.unpaid]
         exact = len(scheduled) == 1 and amount == scheduled[0].unpaid and not loan.penalty_unpaid
         if not exact:
@@ -423,3 +425,10 @@ def _apply(loan: Loan, a: Allocation, amount: int) -> None:
         loan.fee_billed -= amount
     else:
         loan.penalty_unpaid -= amount
+
+
+def _check_overpayment(loan: Loan, excess: int) -> None:
+    """Servicing refuses a payment leaving more than the product's tolerance as credit."""
+    tolerance = loan.product.repayment.overpayment_tolerance
+    if tolerance is not None and excess > int(tolerance.scaleb(loan.product.schedule.digits)):
+        raise ValueError("overpayment")

@@ -328,6 +328,8 @@ def _simulate(
             pay = int(amount)
             if rng.random() < early_p * 0.1:
                 pay += int(amount)  # pays ahead: prepays principal, saving interest
+                # never beyond the payoff (servicing refuses more than payoff + tolerance)
+                pay = min(pay, int(lending.quote(int(loan_id))["total_minor"]))
                 early += 1
             lending.repay(int(loan_id), Money(pay, "CNY").format(), f"sim-rp-{loan_id}-{n}", day)
             repaid += 1

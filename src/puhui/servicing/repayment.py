@@ -237,17 +237,19 @@ def repay(
     postings: list[tuple[str, Code, Code, int]] = []
     allocations: list[list[Any]] = []
     paid: dict[str, int] = {}
+    product = load_product(db, loan.product_id, loan.product_version)
     if loan.status == LoanStatus.WRITTEN_OFF:
         kind = "recovery"
         recovered = min(minor, loan.written_off - loan.recovered)
+        _check_overpayment(loan, product, minor, minor - recovered)
         loan.recovered += recovered
         excess = minor - recovered
         paid["recovery"] = recovered
         postings.append(("recovery", Code.SETTLEMENT, Code.RECOVERY_INCOME, recovered))
     else:
         kind = "repayment"
-        product = load_product(db, loan.product_id, loan.product_version)
         split = _allocate_payment(db, loan, minor, today.toordinal(), product)
+        _check_overpayment(loan, product, minor, split.excess)
         for a in split.allocations:
             _apply(db, loan, a.installment, a.bucket, a.component, a.amount)
             allocations.append([a.installment, a.bucket.value, a.component.value, a.amount])
@@ -296,6 +298,24 @@ def repay(
         ],
     )
     return PaymentResult(txn_id, client_id, kind, minor, paid, loan, True)
+
+
+def _check_overpayment(loan: LoanRow, product: Product, minor: int, excess: int) -> None:
+    """Refuse a payment that would leave more than the product's overpayment tolerance as a
+    credit balance: at most the payoff plus the tolerance is taken (ValidationError on
+    `amount`, nothing booked)."""
+    tolerance = product.repayment.overpayment_tolerance
+    if tolerance is None:
+        return
+    allowed = parse_amount(tolerance, loan.currency) if tolerance else 0
+    if excess > allowed:
+        payoff = minor - excess
+        raise ValidationError(
+            f"amount {loan.fmt(minor)} is more than loan {loan.id} owes ({loan.fmt(payoff)})"
+            f" plus the overpayment tolerance of {loan.fmt(allowed)}: pay at most"
+            f" {loan.fmt(payoff + allowed)}",
+            field="amount",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,9 +168,22 @@ class OverdueRules(_Frozen):
 
 
 class RepaymentRules(_Frozen):
+    """How a payment is split, whether principal may be prepaid, and how far a payment may
+    exceed the payoff: `overpayment_tolerance` (major units) is the most a payment may leave
+    as the customer's credit balance; more is refused naming `amount`. None: no cap (products
+    registered before the rule)."""
+
     allocation_order: tuple[tuple[Bucket, Component], ...]
     early_repayment_allowed: bool = True
     early_repayment_fee: FeeRule = FeeRule()
+    overpayment_tolerance: DecimalStr | None = None
+
+    @field_validator("overpayment_tolerance")
+    @classmethod
+    def _tolerance(cls, v: Decimal | None) -> Decimal | None:
+        if v is not None and v < 0:
+            raise ValueError("must not be negative")
+        return v
 
     @field_validator("allocation_order", mode="before")
     @classmethod
@@ -282,6 +295,8 @@ class Product(_Frozen):
             "fees.upfront.value": self.fees.upfront.value,
             "fees.per_installment.value": self.fees.per_installment.value,
         }
+        if self.repayment.overpayment_tolerance is not None:
+            amounts["repayment.overpayment_tolerance"] = self.repayment.overpayment_tolerance
         for name, value in amounts.items():
             flat = (
                 not name.startswith("fees") or getattr(self.fees, name.split(".")[1]).kind == "flat"
@@ -295,8 +310,13 @@ class Product(_Frozen):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """Stable plain data: decimals as strings, enums as their values, keys by alias."""
-        return self.model_dump(mode="json", by_alias=True)
+        """Stable plain data: decimals as strings, enums as their values, keys by alias. An
+        unset overpayment tolerance is left out, so products registered before the rule keep
+        their fingerprints."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if data["repayment"].get("overpayment_tolerance") is None:
+            data["repayment"].pop("overpayment_tolerance", None)
+        return data
 
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON of `to_dict()`: equal products, equal fingerprints."""
