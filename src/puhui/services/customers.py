@@ -27,7 +27,11 @@ def customer_view(db: Db, customer_id: str) -> CustomerView:
     latest decision was made on; NotFound when the bank knows neither."""
     with db.read():
         profile = customers.profile(db, customer_id)
-        decisions = audit.query(db, customer_id=customer_id, limit=1)
+        decisions = (
+            audit.query(db, customer_id=customer_id, limit=1)
+            if db.table_exists("decision_audit")
+            else []
+        )
         latest = decisions[0] if decisions else None
         if profile is None and latest is not None:
             profile = dict(latest.features)

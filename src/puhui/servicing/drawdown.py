@@ -184,19 +184,23 @@ class _Batch:
         enqueue(db, self.postings)
 
 
-def _check_same_request(loan: LoanRow, request: DrawdownRequest) -> None:
+def _check_same_request(db: Db, loan: LoanRow, request: DrawdownRequest) -> None:
     """A retry must ask for what the first request booked; a reused client id with another
-    line, amount, term, amortization or currency is refused, not answered with the first loan."""
+    line, amount, term, amortization or currency is refused, not answered with the first loan.
+    An amortization left out means the product's default, so a retry that leaves it out
+    matches only a loan booked with that default."""
     asked = parse_amount(request.amount, loan.currency)
-    amortization = request.amortization
-    if amortization is not None:
-        amortization = Amortization.parse(amortization, "amortization").value
+    if request.amortization is not None:
+        amortization = Amortization.parse(request.amortization, "amortization").value
+    else:
+        product = load_product(db, loan.product_id, loan.product_version)
+        amortization = product.schedule.amortizations[0].value
     if (
         loan.line_id != request.line_id
         or asked != loan.principal
         or request.installments != loan.installments
         or request.currency not in (None, loan.currency)
-        or amortization not in (None, loan.amortization)
+        or amortization != loan.amortization
     ):
         raise ConflictError(
             f"client_id {request.client_id!r} was used for another drawdown", field="client_id"
@@ -212,7 +216,7 @@ def _book_one(batch: _Batch, request: DrawdownRequest, new_id: int) -> DrawdownR
     if earlier is None and client_id in batch.existing:
         earlier = DrawdownResult(load_loan(db, loan_id=batch.existing[client_id]), created=False)
     if earlier is not None:
-        _check_same_request(earlier.loan, request)
+        _check_same_request(db, earlier.loan, request)
         return DrawdownResult(earlier.loan, created=False)
     line = batch.line(request.line_id)
     if request.currency is not None:

@@ -12,7 +12,7 @@ HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class StartCallIn(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from puhui.governance.audit import AuditEntry
 from puhui.money import Money
@@ -12,6 +12,8 @@ from puhui.rate import Rate
 
 
 class ApplicationIn(BaseModel):
+    model_config = ConfigDict(strict=True)  # "true" is not a boolean
+
     application_id: str | None = Field(
         None,
         min_length=1,

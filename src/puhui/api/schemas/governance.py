@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from puhui.governance.lifecycle import Record
 
@@ -13,6 +13,8 @@ RiskTier = Literal["high", "medium", "low"]
 
 
 class MetaIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     owner: str = Field(min_length=1, max_length=200, description="Who answers for it.")
     purpose: str = Field(min_length=1, max_length=2000, description="What it is used for.")
     risk_tier: RiskTier = "high"
@@ -39,6 +41,8 @@ class StrategyIn(MetaIn):
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     reason: str = Field(min_length=1, max_length=2000, description="Why (kept in the event).")
     override_reason: str = Field(
         "",
@@ -48,6 +52,8 @@ class DecisionIn(BaseModel):
 
 
 class PromoteIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     reason: str = Field(min_length=1, max_length=2000)
     slot: str = Field("default", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 

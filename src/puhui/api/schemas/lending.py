@@ -35,7 +35,10 @@ Amount = Annotated[
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: unknown fields refused, and strict types ("3" is not an integer; a
+    date is the one exception, since JSON has no date type)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # -- credit lines ------------------------------------------------------------------------
@@ -44,7 +47,7 @@ class LineIn(_In):
     customer_id: str = Field(pattern=TEXT_ID)
     limit: Amount
     annual_rate: str = Field(pattern=RATE, description="Percent per year", examples=["18"])
-    expires: date
+    expires: date = Field(strict=False)
     product_id: str = Field("puhui-revolving-micro", pattern=TEXT_ID)
     product_version: int | None = Field(None, ge=1, le=1_000_000)
 
@@ -201,7 +204,7 @@ class DrawdownOut(BaseModel):
 
 class RepaymentIn(_In):
     amount: Amount
-    on: date | None = Field(None, description="If given, must be the business date")
+    on: date | None = Field(None, strict=False, description="If given, must be the business date")
 
 
 class PaymentOut(BaseModel):
@@ -265,7 +268,7 @@ class BusinessDateOut(BaseModel):
 
 class CobIn(_In):
     date: dt.date | None = Field(
-        None, description="The business date to close (default: the current one)"
+        None, strict=False, description="The business date to close (default: the current one)"
     )
 
 
