@@ -23,6 +23,26 @@ class Settings(BaseSettings):
     # database (afterwards only COB moves it; the clock is never read).
     lending_first_business_date: date = date(2026, 1, 1)
 
+    # security: request limits (api.limits), checked before a route parses a body. Model
+    # registrations (`upload_paths`) carry model files and get the larger cap.
+    max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 33_554_432
+    upload_paths: list[str] = ["/v1/governance/models"]
+    max_json_depth: int = 32
+    max_json_array: int = 10_000
+    #: Every write (POST/PUT/PATCH/DELETE) per API key per second, and its burst.
+    write_rate_per_second: float = 200.0
+    write_rate_burst: float = 400.0
+    #: /metrics and the ledger check of /healthz: "key" = only operator and admin keys;
+    #: "open" = anyone who can reach the port (put it behind a separate bind, `ops_port`).
+    ops_access: str = "key"
+    #: If set, `puhui serve` also listens on ops_host:ops_port serving only /metrics and
+    #: /healthz, open there (a bind reachable by the monitoring network only).
+    ops_host: str = "127.0.0.1"
+    ops_port: int = 0
+    #: The console is served over https (behind a TLS proxy too): session cookies are Secure.
+    https: bool = False
+
     # ai: the large model behind the gateway (any OpenAI-compatible server). Empty = none.
     llm_base_url: str = ""
     llm_api_key: str = ""

@@ -12,6 +12,7 @@ from puhui import __version__
 from puhui.api import problems
 from puhui.api.assist_runtime import close_assist
 from puhui.api.heap import settle_heap
+from puhui.api.limits import Limits, RequestLimits
 from puhui.api.metrics import MetricsMiddleware
 from puhui.api.platform import Platform
 from puhui.api.routers import assist as assist_router
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.decisions = DecisionsContext(settings, on_open=settle_heap)
     problems.install(app)
     app.add_middleware(MetricsMiddleware, metrics=opened.metrics)
+    app.add_middleware(RequestLimits, limits=Limits.of(settings))  # 413 before parsing
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
     def healthz() -> dict[str, object]:

@@ -28,6 +28,7 @@ class Platform:
     lending: LendingService
     metrics: Metrics = field(default_factory=Metrics)
     money_limiter: TokenBucket = field(default_factory=lambda: TokenBucket(200, 400))
+    write_limiter: TokenBucket = field(default_factory=lambda: TokenBucket(200, 400))
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock)
     drawdowns: DrawdownBatcher = field(init=False)
 
@@ -54,6 +55,7 @@ class Platform:
             keys=KeyStore(settings.database_url),
             lending=lending,
             money_limiter=TokenBucket(settings.money_rate_per_second, settings.money_rate_burst),
+            write_limiter=TokenBucket(settings.write_rate_per_second, settings.write_rate_burst),
         )
 
     @contextmanager

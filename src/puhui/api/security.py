@@ -47,7 +47,26 @@ def authenticate(request: Request, presented: str | None) -> ApiKey:
             headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
         )
     request.state.api_key = key
+    if request.method not in _SAFE_METHODS and not getattr(request.state, "write_counted", False):
+        request.state.write_counted = True  # once per request, however many checks ask
+        write_rate_limit(request, key)
     return key
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def write_rate_limit(request: Request, key: ApiKey) -> None:
+    """Every write is rate limited per key (money routes have a second, own limit): 429
+    problem with Retry-After. Checked where the key is, so no route can leave it out."""
+    wait = request.app.state.platform.write_limiter.take(key.key_id)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "rate_limited",
+            "too many write requests; slow down",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
