@@ -255,6 +255,8 @@ def main() -> None:
             # the benchmark measures throughput, not the money endpoints' rate limit
             "PUHUI_MONEY_RATE_PER_SECOND": "100000",
             "PUHUI_MONEY_RATE_BURST": "100000",
+            "PUHUI_WRITE_RATE_PER_SECOND": "100000",
+            "PUHUI_WRITE_RATE_BURST": "100000",
         }
         server = subprocess.Popen(
             [
@@ -313,7 +315,9 @@ def main() -> None:
                     print(f"  loans booked by that run: {_count(url, 'lending_loans') - before:,}")
                     sizes = {
                         line.split()[0]: float(line.split()[1])
-                        for line in httpx.get(base + "/metrics").text.splitlines()
+                        for line in httpx.get(
+                            base + "/metrics", headers={"X-API-Key": key}
+                        ).text.splitlines()
                         if line.startswith("puhui_drawdown_batch_size_")
                     }
                     count = sizes.get("puhui_drawdown_batch_size_count", 0)

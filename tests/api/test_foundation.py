@@ -11,9 +11,11 @@ PROBLEM = "application/problem+json"
 
 
 def test_health_and_openapi(server: Server) -> None:
-    with server.client(None) as c:
+    with server.client("operator") as c:
         health = c.get("/healthz").json()
         assert health["status"] == "ok" and health["ledger_balanced"] is True
+    with server.client(None) as c:
+        assert "ledger_balanced" not in c.get("/healthz").json()  # the ledger: operators only
         spec = c.get("/openapi.json").json()
         assert "/v1/ledger/trial-balance" in spec["paths"]
         assert c.get("/docs").status_code == 200

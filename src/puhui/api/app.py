@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse, Response
 
 from puhui import __version__
-from puhui.api import problems
+from puhui.api import ops, problems
 from puhui.api.assist_runtime import close_assist
 from puhui.api.heap import settle_heap
 from puhui.api.limits import Limits, RequestLimits
@@ -56,6 +55,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         responses={
             401: {"description": "Missing or invalid API key (problem+json)"},
             403: {"description": "Role not allowed (problem+json)"},
@@ -68,16 +70,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.add_middleware(MetricsMiddleware, metrics=opened.metrics)
     app.add_middleware(RequestLimits, limits=Limits.of(settings))  # 413 before parsing
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
-    def healthz() -> dict[str, object]:
-        balanced = opened.with_ledger(lambda lg: all(t.balanced for t in lg.trial_balance()))
-        return {"status": "ok", "version": __version__, "ledger_balanced": balanced}
-
-    @app.get(
-        "/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse
-    )
-    def metrics() -> Response:
-        return Response(opened.metrics.render(), media_type="text/plain; version=0.0.4")
+    ops.install_ops(app, opened, open_access=settings.ops_access == "open")  # healthz, metrics
+    ops.install_docs(app)  # /docs, /redoc from packaged assets
 
     app.include_router(ledger_router.router)
     app.include_router(decisions_router.router)

@@ -83,7 +83,16 @@ def require(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
             )
         return key
 
+    check.roles = frozenset(allowed)  # type: ignore[attr-defined]  # read by tests/security
     return check
+
+
+async def public() -> None:
+    """Marks a route anyone may call (liveness, sign-in pages): every route names its
+    audience, `require(...)` or this."""
+
+
+public.roles = frozenset()  # type: ignore[attr-defined]
 
 
 #: The console's sign-in cookie (set by `web.routes`, path /console): a WebSocket opened by a
@@ -119,6 +128,7 @@ def require_ws(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
             )
         return key
 
+    check.roles = frozenset(allowed)  # type: ignore[attr-defined]
     return check
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from puhui.api.keys import KeyStore, Role
-from puhui.errors import PuhuiError
+from puhui.errors import PuhuiError, ValidationError
 from puhui.output import print_json, print_table
-from puhui.settings import get_settings
+from puhui.settings import Settings, get_settings
 
 keys_app = typer.Typer(
     help="API keys with roles (agent, risk_analyst, operator, admin).", no_args_is_help=True
@@ -82,10 +82,16 @@ def serve(
     port: int = typer.Option(None, help="Port (default PUHUI_PORT or 8000)."),
     workers: int = typer.Option(1, help="Worker processes."),
 ) -> None:
-    """Serve the API and the console with uvicorn."""
+    """Serve the API and the console with uvicorn (and, with PUHUI_OPS_PORT, /metrics and
+    /healthz open on a second bind address for the monitoring network)."""
     import uvicorn
 
     settings = get_settings()
+    if settings.ops_port:
+        if workers != 1:
+            raise ValidationError("the ops listener needs --workers 1", field="workers")
+        _serve_with_ops(settings, host or settings.host, port or settings.port)
+        return
     uvicorn.run(
         "puhui.api.server:app",
         host=host or settings.host,
@@ -94,3 +100,29 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+def _serve_with_ops(settings: Settings, host: str, port: int) -> None:
+    """The API and the ops listener in one process, sharing one platform (one set of
+    metrics): the ops app answers only /healthz and /metrics, without a key."""
+    import asyncio
+
+    import uvicorn
+
+    from puhui.api.app import create_app
+    from puhui.api.ops import create_ops_app
+
+    app = create_app(settings)
+    ops = create_ops_app(app.state.platform)
+    quiet = {"log_level": "warning", "access_log": False}
+    servers = [
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, **quiet)),  # type: ignore[arg-type]
+        uvicorn.Server(
+            uvicorn.Config(ops, host=settings.ops_host, port=settings.ops_port, **quiet)  # type: ignore[arg-type]
+        ),
+    ]
+
+    async def both() -> None:
+        await asyncio.gather(*(s.serve() for s in servers))
+
+    asyncio.run(both())
