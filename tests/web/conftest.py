@@ -15,11 +15,27 @@ from tests.api.conftest import Server, start_server
 from .seed import seed_decisions, seed_ledger, seed_model
 
 
+_CSRF = re.compile(r'name="csrf" value="([^"]*)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a console page's forms carry."""
+    found = _CSRF.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def post_login(client: httpx.Client, api_key: str, next: str = "/console") -> httpx.Response:
+    """Sign in as a browser does: fetch the form (its CSRF token and cookie), then post it."""
+    token = csrf_of(client.get("/console/login").text)
+    return client.post("/console/login", data={"api_key": api_key, "next": next, "csrf": token})
+
+
 @contextmanager
 def sign_in(server: Server, role: str) -> Iterator[httpx.Client]:
-    """A client holding the console cookie of `role`'s key (signed in through the form)."""
+    """A client holding the console session cookie of `role` (signed in through the form)."""
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        r = client.post("/console/login", data={"api_key": server.keys[role], "next": "/console"})
+        r = post_login(client, server.keys[role])
         assert r.status_code == 303, r.text
         yield client
 

@@ -12,7 +12,7 @@ from puhui.services.bank import BankConfig, build_bank
 from tests.api.conftest import Server, start_server
 
 from .bank import seed_bank
-from .conftest import external_references, sign_in
+from .conftest import csrf_of, external_references, post_login, sign_in
 from .seed import MODEL_VERSION
 
 PAGES = {
@@ -42,18 +42,15 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(
     empty_console: Server,
 ) -> None:
     with httpx_client(empty_console) as c:
-        r = c.post("/console/login", data={"api_key": "phk_nope_nope"})
+        r = post_login(c, "phk_nope_nope")
         assert r.status_code == 401 and "密钥无效" in r.text
         assert "puhui_console_key" not in r.headers.get("set-cookie", "")
-        r = c.post(
-            "/console/login",
-            data={"api_key": empty_console.keys["operator"], "next": "/console/ledger"},
-        )
+        r = post_login(c, empty_console.keys["operator"], "/console/ledger")
         assert r.status_code == 303 and r.headers["location"] == "/console/ledger"
         cookie = r.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
         assert c.get("/console/ledger").status_code == 200
-        r = c.post("/console/logout")
+        r = c.post("/console/logout", data={"csrf": csrf_of(c.get("/console/ledger").text)})
         assert r.status_code == 303
         assert c.get("/console/ledger").status_code == 303  # cookie gone: back to sign-in
 
@@ -61,9 +58,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(
 def test_sign_in_never_redirects_off_site(empty_console: Server) -> None:
     with httpx_client(empty_console) as c:
         for target in ("//evil.example/", "https://evil.example/", "/v1/ledger/trial-balance"):
-            r = c.post(
-                "/console/login", data={"api_key": empty_console.keys["admin"], "next": target}
-            )
+            r = post_login(c, empty_console.keys["admin"], target)
             assert r.headers["location"] == "/console"
 
 

@@ -144,6 +144,14 @@ class KeyStore:
         self._verified = {k: v for k, v in self._verified.items() if v[0].key_id != key_id}
         return True
 
+    def get(self, key_id: str) -> ApiKey | None:
+        """The unrevoked key `key_id` (a console session's subject), else None."""
+        rows = self._query(
+            "SELECT role, label, created_at FROM api_keys WHERE key_id = ? AND revoked = 0",
+            (key_id,),
+        )
+        return ApiKey(key_id, Role(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+
     def list(self) -> list[ApiKey]:
         rows = self._query(
             "SELECT key_id, role, label, created_at FROM api_keys WHERE revoked = 0 "

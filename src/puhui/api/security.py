@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request, WebSocket, WebSocketException, status
 from fastapi.security import APIKeyHeader
+from starlette.requests import HTTPConnection
 
 from puhui.api.keys import ApiKey, Role
 from puhui.api.problems import ProblemError
@@ -95,9 +96,24 @@ async def public() -> None:
 public.roles = frozenset()  # type: ignore[attr-defined]
 
 
-#: The console's sign-in cookie (set by `web.routes`, path /console): a WebSocket opened by a
-#: console page carries it, since a browser cannot add headers to a WebSocket.
-CONSOLE_COOKIE = "puhui_console_key"
+#: The console's sign-in cookie (set by `web.routes`, path /console): a server-side session's
+#: token (`api.sessions`, audience "staff", subject the key id), never the API key itself. A
+#: WebSocket opened by a console page carries it, since a browser cannot add headers to one.
+CONSOLE_COOKIE = "puhui_console_session"
+
+
+def session_key(conn: HTTPConnection) -> ApiKey | None:
+    """The key behind the console session the request's cookie opens (live session, key not
+    revoked), else None."""
+    token = conn.cookies.get(CONSOLE_COOKIE)
+    if not token:
+        return None
+    platform = conn.app.state.platform
+    session = platform.sessions.find("staff", token)
+    if session is None:
+        return None
+    key: ApiKey | None = platform.keys.get(session.subject)
+    return key
 
 
 def require_ws(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
@@ -110,15 +126,15 @@ def require_ws(*roles: Role) -> Callable[..., Awaitable[ApiKey]]:
         auth = websocket.headers.get("authorization", "")
         if not presented and auth.lower().startswith("bearer "):
             presented = auth[7:].strip()
-        if not presented:
-            presented = websocket.cookies.get(CONSOLE_COOKIE)
+        key: ApiKey | None
+        if presented:
+            key = websocket.app.state.platform.keys.verify(presented)
+        else:
             origin = websocket.headers.get("origin")
             host = websocket.headers.get("host", "")
-            if presented and origin is not None and origin.split("://", 1)[-1] != host:
+            if origin is not None and origin.split("://", 1)[-1] != host:
                 raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "cross-site origin")
-        key: ApiKey | None = (
-            websocket.app.state.platform.keys.verify(presented) if presented else None
-        )
+            key = session_key(websocket)
         if key is None:
             raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "an API key is required")
         if key.role not in allowed:

@@ -20,7 +20,7 @@ from puhui.api.routers.assist import run_live
 from puhui.assist.service import Agent
 from puhui.compliance.rules import PURPOSES, shipped_rulebook
 from puhui.errors import PuhuiError
-from puhui.web.routes import PREFIX, Viewer, _gate, _not_found, _render
+from puhui.web.routes import PREFIX, Viewer, _gate, _not_found, _render, form_allowed, refused
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -42,6 +42,8 @@ async def assist_start(request: Request) -> Response:
         return viewer
     assert viewer.key is not None
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    if not form_allowed(request, form):
+        return refused(request, viewer)
     service = assist_of(request)
     try:
         live = service.start_call(

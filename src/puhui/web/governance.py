@@ -22,7 +22,16 @@ from puhui.errors import PuhuiError
 from puhui.governance import approvals, inventory, monitoring
 from puhui.governance.lifecycle import APPROVER_ROLES, Actor, Kind
 from puhui.web import charts
-from puhui.web.routes import PREFIX, Viewer, _gate, _not_found, _render, markdown
+from puhui.web.routes import (
+    PREFIX,
+    Viewer,
+    _gate,
+    _not_found,
+    _render,
+    form_allowed,
+    markdown,
+    refused,
+)
 
 router = APIRouter(prefix=f"{PREFIX}/governance", include_in_schema=False)
 T = TypeVar("T")
@@ -202,7 +211,10 @@ async def act(request: Request) -> Response:
     viewer = _gated(request)
     if not isinstance(viewer, Viewer):
         return viewer
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+    if not form_allowed(request, fields):
+        return refused(request, viewer)
+    form = {k: v[0] for k, v in fields.items()}
     key = viewer.key
     assert key is not None
     actor = Actor(f"key:{key.key_id}", key.role.value, key.label)

@@ -35,9 +35,9 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "login.key": ("API 密钥", "API key"),
     "login.hint": (
         "请使用 `puhui keys create --role 角色` 创建的密钥登录。"
-        "密钥只保存在仅限本站使用的 HttpOnly Cookie 中。",
-        "Sign in with a key made by `puhui keys create --role ROLE`. The key is kept only in an "
-        "HttpOnly, same-site cookie.",
+        "浏览器不保存密钥，只保存一个会话凭证；退出登录或密钥被吊销后会话即失效。",
+        "Sign in with a key made by `puhui keys create --role ROLE`. Your browser keeps only a "
+        "session token, never the key; signing out or revoking the key ends the session.",
     ),
     "login.submit": ("登录", "Sign in"),
     "login.invalid": ("密钥无效或已被吊销。", "That key is not valid or has been revoked."),

@@ -1,12 +1,17 @@
 """The console's pages under /console, served by the API's FastAPI app.
 
-Sign-in takes an API key and keeps it in an HttpOnly, SameSite=Strict cookie; every page
-verifies it with the platform's KeyStore and checks the role against `access.PAGES`.
+Sign-in takes an API key once and opens a server-side session (`api.sessions`, audience
+"staff"): the HttpOnly, SameSite=Strict cookie holds the session's random token, never the
+key; signing out, expiry or revoking the key ends it. Every page finds the session, the key
+behind it, and checks the role against `access.PAGES`. Every POST (sign-in and sign-out
+included) must come from a page of this server (Origin) and carry the form's CSRF token.
 `install(app)` mounts the router, the static files and the redirect from `/`.
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +27,8 @@ from markdown_it import MarkdownIt
 
 from puhui.api.dependencies import platform_of
 from puhui.api.keys import ApiKey, Role
-from puhui.api.security import CONSOLE_COOKIE
+from puhui.api.security import CONSOLE_COOKIE, session_key
+from puhui.api.sessions import check_csrf, csrf_token
 from puhui.errors import PuhuiError
 from puhui.money import exponent
 from puhui.rate import Rate
@@ -89,9 +95,52 @@ def _viewer(request: Request) -> Viewer:
         request.cookies.get(i18n.LANG_COOKIE),
         request.headers.get("accept-language", ""),
     )
-    presented = request.cookies.get(KEY_COOKIE, "")
-    key = platform_of(request).keys.verify(presented) if presented else None
-    return Viewer(key, lang)
+    return Viewer(session_key(request), lang)
+
+
+#: The sign-in form's CSRF token lives in this cookie until a session exists (double submit).
+LOGIN_CSRF_COOKIE = "puhui_login_csrf"
+
+
+def _csrf_of(request: Request) -> str:
+    """The CSRF token the forms of this response carry: the session's, or the sign-in one."""
+    login = getattr(request.state, "login_csrf", None)
+    if login:  # the sign-in form, even for someone signed in already
+        return str(login)
+    token = request.cookies.get(KEY_COOKIE)
+    if token and platform_of(request).sessions.find("staff", token) is not None:
+        return csrf_token(token)
+    return ""
+
+
+def _secure(request: Request) -> bool:
+    """Cookies are Secure when the server is configured for https (or the request is)."""
+    return bool(platform_of(request).settings.https) or request.url.scheme == "https"
+
+
+def same_origin(request: Request) -> bool:
+    """A POST from a page of this server: its Origin (or, without one, its Referer) names this
+    host. A request with neither (not a browser's form) is left to the CSRF token."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return True
+        origin = "/".join(referer.split("/", 3)[:3])
+    if origin == "null":
+        return False
+    return origin.split("://", 1)[-1] == request.headers.get("host", "")
+
+
+def form_allowed(request: Request, form: dict[str, list[str]]) -> bool:
+    """A console POST may change state: same origin, and the CSRF token of the session."""
+    presented = (form.get("csrf") or [""])[0]
+    return same_origin(request) and check_csrf(request.cookies.get(KEY_COOKIE), presented)
+
+
+def refused(request: Request, viewer: Viewer) -> HTMLResponse:
+    """The answer to a cross-site or tokenless POST: 403, nothing changed."""
+    return _render(request, viewer, "message.html", 403, kind="forbidden")
 
 
 def fmt_money(minor: int | None, currency: str = "CNY") -> str:
@@ -161,6 +210,7 @@ def _render(
             "when": fmt_when,
             "prefix": PREFIX,
             "price_order": PRICE_ORDER,
+            "csrf": _csrf_of(request),
             **context,
         },
         status_code=status,
@@ -194,7 +244,23 @@ def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
 # -- sign in / out ------------------------------------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = PREFIX) -> Response:
-    return _render(request, _viewer(request), "login.html", next=_safe_next(next), error=False)
+    return _login_page(request, _viewer(request), 200, next=_safe_next(next), error=False)
+
+
+def _login_page(request: Request, viewer: Viewer, status: int, **context: Any) -> HTMLResponse:
+    """The sign-in form with a fresh CSRF token, also set as a short-lived strict cookie."""
+    request.state.login_csrf = secrets.token_urlsafe(32)
+    response = _render(request, viewer, "login.html", status, **context)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        request.state.login_csrf,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path=f"{PREFIX}/login",
+    )
+    return response
 
 
 def _safe_next(target: str) -> str:
@@ -209,25 +275,35 @@ async def login(request: Request) -> Response:
     presented = (form.get("api_key") or [""])[0].strip()
     target = _safe_next((form.get("next") or [PREFIX])[0])
     viewer = _viewer(request)
-    key = platform_of(request).keys.verify(presented) if presented else None
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    sent = (form.get("csrf") or [""])[0]
+    if not same_origin(request) or not expected or not hmac.compare_digest(expected, sent):
+        return refused(request, viewer)
+    platform = platform_of(request)
+    key = platform.keys.verify(presented) if presented else None
     if key is None:
-        return _render(request, viewer, "login.html", 401, next=target, error=True)
+        return _login_page(request, viewer, 401, next=target, error=True)
+    platform.sessions.revoke(request.cookies.get(KEY_COOKIE))  # a new session, never reused
+    token, _ = platform.sessions.open("staff", key.key_id)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        KEY_COOKIE,
-        presented,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path=PREFIX,
+        KEY_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path=PREFIX
     )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=f"{PREFIX}/login")
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+async def logout(request: Request) -> Response:
+    """End the session server-side (the cookie alone no longer signs anyone in)."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    if not form_allowed(request, form):
+        return refused(request, _viewer(request))
+    platform_of(request).sessions.revoke(request.cookies.get(KEY_COOKIE))
     response = RedirectResponse(f"{PREFIX}/login", status_code=303)
-    response.delete_cookie(KEY_COOKIE, path=PREFIX, httponly=True, samesite="strict")
+    response.delete_cookie(
+        KEY_COOKIE, path=PREFIX, httponly=True, samesite="strict", secure=_secure(request)
+    )
     return response
 
 
