@@ -14,7 +14,6 @@ from tests.api.conftest import Server, start_server
 
 from .seed import seed_decisions, seed_ledger, seed_model
 
-
 _CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
 
