@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     #: /healthz, open there (a bind reachable by the monitoring network only).
     ops_host: str = "127.0.0.1"
     ops_port: int = 0
+    #: The HMAC key of customer references in URLs (`cu_...`); empty: one is made once and
+    #: kept in the platform database.
+    customer_ref_secret: str = ""
     #: The console is served over https (behind a TLS proxy too): session cookies are Secure.
     https: bool = False
 

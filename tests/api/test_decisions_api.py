@@ -59,7 +59,10 @@ def test_decide_grant_audit_and_replay(bank: Server) -> None:
     if d["outcome"] == "approve":
         assert d["line_id"] and float(d["limit"]) > 0 and d["apr"]
         with bank.client("operator") as c:
-            page = c.get(f"/v1/customers/{customer['customer_id']}").json()
+            ref = c.post("/v1/customers/refs", json={"customer_id": customer["customer_id"]})
+            page = c.get(
+                f"/v1/customers/{ref.json()['customer_ref']}", params={"purpose": "line check"}
+            ).json()
             assert page["lines"][0]["line_id"] == d["line_id"]
     with bank.client("risk_analyst") as c:
         rows = c.get("/v1/audit/decisions", params={"customer_id": "NEW-0001"}).json()
@@ -106,8 +109,12 @@ def test_models_and_roles(bank: Server) -> None:
         # risk analysts do not see customer profiles
         r = c.get("/v1/customers/C000000001")
         assert r.status_code == 403 and r.headers["content-type"].startswith(PROBLEM)
+    with bank.client("operator") as c:
+        ref = c.post("/v1/customers/refs", json={"customer_id": "C000000001"}).json()
+        r = c.get(f"/v1/customers/{ref['customer_ref']}", params={"purpose": "review"})
+        assert r.status_code == 200 and r.json()["profile"]["customer_id"] == "C000000001"
+        assert c.get("/v1/customers/C000000001").status_code == 404  # internal ids: no URL
     with bank.client("agent") as c:
         assert c.get("/v1/models").status_code == 403
-        r = c.get("/v1/customers/C000000001")
-        assert r.status_code == 200 and r.json()["profile"]["customer_id"] == "C000000001"
-        assert c.get("/v1/customers/C999999999").status_code == 404
+        r = c.get(f"/v1/customers/{ref['customer_ref']}")
+        assert r.status_code == 403, "an agent serving no call or case for the customer"

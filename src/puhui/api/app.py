@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(decisions_router.router)
     app.include_router(models_router.router)
     app.include_router(customers_router.router)
+    app.include_router(customers_router.log_router)  # the personal-data access log
     app.include_router(lines_router.router)
     app.include_router(loans_router.router)
     app.include_router(cob_router.router)

@@ -79,6 +79,9 @@ ComplianceChecker = Annotated[
     ApiKey, Depends(require(Role.AGENT, Role.QA_SUPERVISOR, Role.OPERATOR))
 ]
 
+#: The personal-data access log: risk (data governance) and QA (call compliance) read it.
+AccessLogReader = Annotated[ApiKey, Depends(require(Role.RISK_ANALYST, Role.QA_SUPERVISOR))]
+
 #: Money-moving routes add this: 429 problem with Retry-After when a key goes too fast.
 RATE_LIMITED = [Depends(money_rate_limit)]
 

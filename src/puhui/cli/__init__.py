@@ -10,6 +10,7 @@ import typer
 
 from puhui import __version__
 from puhui.cli import (
+    access,
     ai,
     assist,
     decisions,
@@ -58,6 +59,7 @@ app.command("simulate")(simulate.simulate)
 app.command("optimise")(simulate.optimise)
 app.add_typer(marketing.app, name="marketing")
 app.add_typer(assist.app, name="assist")
+app.add_typer(access.app, name="access")
 
 
 @app.command()

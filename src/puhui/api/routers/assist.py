@@ -28,9 +28,11 @@ from puhui.api.dependencies import (
     CallAgentWs,
     CallReader,
     ComplianceChecker,
+    DecisionsDep,
     QaSupervisor,
 )
 from puhui.api.keys import ApiKey, Role
+from puhui.api.routers.customers import record_read
 from puhui.api.schemas.assist import (
     CallRecordOut,
     CallsOut,
@@ -74,7 +76,9 @@ def _own_live(service: AssistService, key: ApiKey, call_id: str) -> None:
 
 
 @router.post("/calls", status_code=201, summary="Start a call: the customer card and live path")
-def start_call(body: StartCallIn, key: CallAgent, service: AssistDep) -> CallStartedOut:
+def start_call(
+    body: StartCallIn, key: CallAgent, service: AssistDep, decisions: DecisionsDep
+) -> CallStartedOut:
     live = service.start_call(
         Agent(key.key_id, key.label),
         body.customer_id,
@@ -82,12 +86,21 @@ def start_call(body: StartCallIn, key: CallAgent, service: AssistDep) -> CallSta
         lang=body.lang,
         local_time=body.local_time,
     )
+    card = live.session.card.to_dict()
+    record_read(  # the card is personal data: logged like any other read
+        decisions,
+        key,
+        live.customer_id,
+        [f"card.{name}" for name, value in card.items() if value is not None],
+        f"call {live.id}: {body.purpose}",
+        "POST /v1/assist/calls",
+    )
     return CallStartedOut(
         id=live.id,
         customer_id=live.customer_id,
         purpose=body.purpose,
         lang=body.lang,
-        card=live.session.card.to_dict(),
+        card=card,
         live=LIVE.format(call_id=live.id),
     )
 
