@@ -26,6 +26,9 @@ async def current_key(request: Request, presented: str | None = Depends(api_key_
     return authenticate(request, presented)
 
 
+current_key.roles = frozenset(Role)  # type: ignore[attr-defined]  # any signed-in role
+
+
 def authenticate(request: Request, presented: str | None) -> ApiKey:
     """`current_key`'s check as a plain function, for dependencies that must stay flat."""
     if not presented:

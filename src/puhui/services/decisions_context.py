@@ -15,7 +15,12 @@ from typing import TypeVar
 
 from puhui.governance import audit
 from puhui.governance.audit import AuditEntry
-from puhui.governance.registry import champion, load_strategy_version, materialise_model
+from puhui.governance.registry import (
+    champion,
+    create_registry_tables,
+    load_strategy_version,
+    materialise_model,
+)
 from puhui.groupcommit import LoopGroupCommit
 from puhui.risk.decide import Decider, DecisionResult
 from puhui.risk.model import load_model
@@ -38,7 +43,11 @@ class DecisionsContext:
     @property
     def db(self) -> Db:
         if self._db is None:
-            self._db = Db(self.settings.database_url)
+            db = Db(self.settings.database_url)
+            # a fresh platform (no bank built yet) answers empty lists and 404s, not 500s
+            audit.create_audit_tables(db)
+            create_registry_tables(db)
+            self._db = db
         return self._db
 
     def _open_service(self) -> DecisionService:
