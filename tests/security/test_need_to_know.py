@@ -213,3 +213,18 @@ def test_policy_never_shows_unclassified_fields_but_to_admins() -> None:
     assert privacy.visibility("admin", "some_new_field") == "full"
     for role in ("risk_analyst", "approver", "qa_supervisor"):
         assert privacy.visible_profile(PROFILE, role) == ({}, [])
+
+
+def test_the_console_customer_page_follows_the_same_policy_and_is_logged(seeded: Server) -> None:
+    from tests.web.conftest import sign_in
+
+    with sign_in(seeded, "agent") as c:
+        page = c.get("/console/customers/C000000001?lang=en")
+        assert page.status_code == 200
+        assert "8k_12k" in page.text  # the income band, not the income
+        assert "8200" not in page.text and "15000" not in page.text and "female" not in page.text
+    with seeded.client("risk_analyst") as c:
+        rows = c.get("/v1/access-log", params={"actor": key_id(seeded, "agent")}).json()
+    console = [r for r in rows if r["purpose"] == "console: customer page"]
+    assert console and console[0]["customer_id"] == "C000000001"
+    assert "monthly_income" not in console[0]["fields"] and "income_band" in console[0]["fields"]

@@ -27,12 +27,14 @@ from markdown_it import MarkdownIt
 
 from puhui.api.dependencies import platform_of
 from puhui.api.keys import ApiKey, Role
+from puhui.api.routers.customers import record_read
 from puhui.api.security import CONSOLE_COOKIE, session_key
 from puhui.api.sessions import check_csrf, csrf_token
 from puhui.errors import PuhuiError
 from puhui.money import exponent
 from puhui.rate import Rate
 from puhui.risk.reasons import LABELS as FEATURE_LABELS
+from puhui.services import privacy
 from puhui.servicing.chart import CURRENCY_LEDGERS
 from puhui.web import access, charts, i18n, triangle
 from puhui.web.queries import CodeTotals, ReadModel
@@ -378,6 +380,17 @@ def customer(request: Request, customer_id: str) -> Response:
     profile = reader.customer_profile(customer_id)
     if not (lines or loans or decisions or profile):
         return _not_found(request, viewer)
+    assert viewer.key is not None
+    shown, fields = privacy.visible_profile(profile or {}, viewer.role.value)
+    profile = shown if profile else profile
+    record_read(  # every read of personal data is logged, the console's too
+        request.app.state.decisions,
+        viewer.key,
+        customer_id,
+        [*fields, "lines", "loans", "decisions"],
+        "console: customer page",
+        f"GET {PREFIX}/customers/{{customer_id}}",
+    )
     return _render(
         request,
         viewer,
