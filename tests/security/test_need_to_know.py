@@ -151,8 +151,17 @@ def test_every_read_is_logged_and_only_risk_and_qa_read_the_log(seeded: Server) 
     with seeded.client("operator") as c:
         c.get(f"/v1/customers/{ref}", params={"purpose": "collections check"})
         assert c.get("/v1/access-log").status_code == 403
+        agent = key_id(seeded, "agent")
+        case = {"agent_key_id": agent, "reason": "log probe"}
+        assert c.post(f"/v1/customers/{ref}/cases", json=case).status_code == 201
     with seeded.client("agent") as c:
         assert c.get("/v1/access-log").status_code == 403
+        assert c.get(f"/v1/customers/{ref}").status_code == 200  # by the case
+        started = c.post("/v1/assist/calls", json={"customer_id": "C000000001"})
+        assert c.get(f"/v1/customers/{ref}").status_code == 200  # by the call
+        assert c.post(f"/v1/assist/calls/{started.json()['id']}/end").status_code == 200
+    with seeded.client("operator") as c:
+        assert c.delete(f"/v1/customers/{ref}/cases/{agent}").status_code == 204
     with seeded.client("risk_analyst") as c:
         r = c.get("/v1/access-log", params={"customer_ref": ref})
         assert r.status_code == 200, r.text
@@ -183,6 +192,9 @@ def test_the_cli_reads_the_log_and_assigns_cases(
     seeded: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PUHUI_DATABASE_URL", seeded.database_url)
+    with seeded.client("operator") as c:
+        ref = ref_of(seeded, "C000000001")
+        assert c.get(f"/v1/customers/{ref}", params={"purpose": "cli probe"}).status_code == 200
     runner = CliRunner()
     out = runner.invoke(app, ["access", "log", "--customer", "C000000001", "--json"])
     assert out.exit_code == 0, out.output
@@ -204,6 +216,17 @@ def test_the_cli_reads_the_log_and_assigns_cases(
         ],
     )
     assert out.exit_code == 2 and "reason" in out.output
+    agent = key_id(seeded, "agent")
+    args = ["--customer", "C000000002", "--agent", agent]
+    out = runner.invoke(app, ["access", "assign", *args, "--reason", "dispute", "--json"])
+    assert out.exit_code == 0 and json.loads(out.output)["status"] == "open", out.output
+    ref = ref_of(seeded, "C000000002")
+    with seeded.client("agent") as c:
+        assert c.get(f"/v1/customers/{ref}").status_code == 200
+    assert runner.invoke(app, ["access", "close", *args]).exit_code == 0
+    assert runner.invoke(app, ["access", "close", *args]).exit_code != 0
+    with seeded.client("agent") as c:
+        assert c.get(f"/v1/customers/{ref}").status_code == 403
 
 
 def test_policy_never_shows_unclassified_fields_but_to_admins() -> None:

@@ -6,6 +6,7 @@ import typer
 
 from puhui.cli.common import JSON
 from puhui.db import Database
+from puhui.errors import NotFoundError
 from puhui.output import print_json, print_table
 from puhui.services import privacy
 from puhui.settings import get_settings
@@ -97,3 +98,23 @@ def log(
             for r in rows
         ],
     )
+
+
+@app.command("close")
+def close(
+    customer: str = typer.Option(..., help="Internal customer id."),
+    agent: str = typer.Option(..., help="The agent's key id."),
+    json_output: bool = JSON,
+) -> None:
+    """Close the agent's case: from now on they may not read this customer 结案."""
+    db = _db()
+    try:
+        closed = privacy.unassign(db, customer, agent)
+    finally:
+        db.close()
+    if not closed:
+        raise NotFoundError("no open case for that agent and customer", field="agent")
+    if json_output:
+        print_json({"customer_id": customer, "agent": agent, "status": "closed"})
+    else:
+        print(f"case closed: {agent} no longer serves {customer}")
