@@ -63,7 +63,8 @@ def test_a_ten_percent_rate_prints_as_10(server: Server) -> None:
         assert c.post("/v1/lines", json=LINE).status_code in (200, 201)
         assert c.get("/v1/lines/line-6").json()["annual_rate"] in ("10", "10.00")
     with server.client("admin") as c:
-        r = c.get("/v1/customers/C000000006")
+        ref = c.post("/v1/customers/refs", json={"customer_id": "C000000006"}).json()
+        r = c.get(f"/v1/customers/{ref['customer_ref']}", params={"purpose": "rate check"})
         assert r.status_code == 200, r.text
         assert "E+" not in r.text and r.json()["lines"][0]["annual_rate_pct"] == "10"
 
