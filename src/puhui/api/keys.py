@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from puhui.api.sessions import SCHEMA as SESSIONS_SCHEMA
 from puhui.db import Database, DatabaseUrl
 from puhui.errors import ValidationError
 
@@ -77,6 +78,7 @@ class KeyStore:
     ) -> None:
         self.db = Database(url)
         self.db.create_tables(SCHEMA, 7345301)
+        self.db.create_tables(SESSIONS_SCHEMA, 7345302)  # revoking a key ends its sessions
         self._lock = threading.Lock()  # one connection, shared by the server's threads
         self._verified: dict[str, tuple[ApiKey, float]] = {}
         self._ttl = ttl
@@ -131,7 +133,14 @@ class KeyStore:
         return key
 
     def revoke(self, key_id: str) -> bool:
-        self._exec("UPDATE api_keys SET revoked = 1 WHERE key_id = ?", (key_id,))
+        """Revoke the key and, in the same transaction, end every console session it opened."""
+        with self._lock, self.db.tx():
+            self.db.execute("UPDATE api_keys SET revoked = 1 WHERE key_id = ?", (key_id,))
+            self.db.execute(
+                "UPDATE web_sessions SET revoked_at = ? WHERE audience = 'staff' "
+                "AND subject = ? AND revoked_at IS NULL",
+                (time.time(), key_id),
+            )
         self._verified = {k: v for k, v in self._verified.items() if v[0].key_id != key_id}
         return True
 

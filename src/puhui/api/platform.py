@@ -12,6 +12,7 @@ from puhui.api.drawdown_batch import DrawdownBatcher
 from puhui.api.keys import KeyStore
 from puhui.api.metrics import Metrics
 from puhui.api.security import TokenBucket
+from puhui.api.sessions import SessionStore
 from puhui.ledger import Ledger, open_ledger
 from puhui.services.governance import CobMonitor
 from puhui.servicing.service import LendingService, open_lending
@@ -26,6 +27,7 @@ class Platform:
     ledger: Ledger
     keys: KeyStore
     lending: LendingService
+    sessions: SessionStore
     metrics: Metrics = field(default_factory=Metrics)
     money_limiter: TokenBucket = field(default_factory=lambda: TokenBucket(200, 400))
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,6 +55,7 @@ class Platform:
             ledger=ledger,
             keys=KeyStore(settings.database_url),
             lending=lending,
+            sessions=SessionStore(settings.database_url),
             money_limiter=TokenBucket(settings.money_rate_per_second, settings.money_rate_burst),
         )
 
@@ -80,3 +83,4 @@ class Platform:
         self.lending.db.close()
         self.ledger.close()
         self.keys.close()
+        self.sessions.close()
