@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
     "marketing": 4,
     "assist": 4,
+    "borrower": 4,  # the borrower's use cases over the book (the /app pages are in web/)
     # interfaces
     "api": 5,
     "web": 5,

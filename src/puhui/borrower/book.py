@@ -205,13 +205,17 @@ class Borrower:
     ) -> PaymentResult:
         """Repay `amount`, or everything owed today when `amount` is None (a payoff)."""
         loan = self.loan(loan_id)
-        key = check_form_key(form_key)
+        client_id = f"app-repay-{check_form_key(form_key)}"
         if amount is None or (isinstance(amount, str) and amount.strip() == ""):
-            owed = Money.parse(self.lending.quote(loan.id)["total"], loan.currency)
-            if owed.minor <= 0:
-                raise ValidationError("nothing is owed on this loan", field="amount")
-            amount = owed.amount
-        return self.lending.repay(loan.id, amount, f"app-repay-{key}")
+            done = [t for t in self.lending.transactions(loan.id) if t.client_id == client_id]
+            if done:  # this tap was booked already: answer with it (the amount it paid)
+                amount = Money(done[0].amount, loan.currency).amount
+            else:
+                owed = Money.parse(self.lending.quote(loan.id)["total"], loan.currency)
+                if owed.minor <= 0:
+                    raise ValidationError("nothing is owed on this loan", field="amount")
+                amount = owed.amount
+        return self.lending.repay(loan.id, amount, client_id)
 
     def installments(self, loan_id: int | str) -> list[dict[str, Any]]:
         loan = self.loan(loan_id)
