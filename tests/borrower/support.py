@@ -14,10 +14,12 @@ CUSTOMERS = {"C-ALICE": "L-ALICE", "C-BOB": "L-BOB"}
 NOMINAL = Rate.from_percent("18.25")
 
 
-def seed_book(url: str) -> LendingService:
-    """The default product, the business date, a funded settlement account and two lines."""
+def seed_book(url: str, more: int = 0) -> LendingService:
+    """The default product, the business date, a funded settlement account and two lines
+    (and `more` customers C-0, C-1, ... with lines L-0, L-1, ...)."""
     lending = open_lending(url, open_ledger(url), START)
     lending.fund("CNY", "10000000", "seed")
-    for customer, line in CUSTOMERS.items():
+    lines = {**CUSTOMERS, **{f"C-{k}": f"L-{k}" for k in range(more)}}
+    for customer, line in lines.items():
         lending.create_line(line, customer, "20000", NOMINAL, date(2030, 1, 1))
     return lending
