@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -70,7 +70,7 @@ def test_a_double_tap_books_one_loan(lending: LendingService) -> None:
 def test_another_customers_ids_are_not_found(lending: LendingService) -> None:
     alice, bob = Borrower(lending, "C-ALICE"), Borrower(lending, "C-BOB")
     loan = alice.borrow("L-ALICE", "1000", 5, KEY).loan
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: bob.line("L-ALICE"),
         lambda: bob.quote("L-ALICE", "1000", 5),
         lambda: bob.drawdown_request("L-ALICE", "1000", 5, "b" * 22),
@@ -98,7 +98,7 @@ def test_bad_input_names_the_field_and_books_nothing(lending: LendingService) ->
         (("L-ALICE", "1000", 7), "installments"),  # the product offers 5, 10, 20
     ]:
         with pytest.raises(ValidationError) as caught:
-            alice.borrow(*args, KEY)  # type: ignore[arg-type]
+            alice.borrow(*args, KEY)
         assert caught.value.field == field
     with pytest.raises(ValidationError) as caught:
         alice.borrow("L-ALICE", "1000", 5, "short")
