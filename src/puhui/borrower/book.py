@@ -224,3 +224,14 @@ class Borrower:
     def history(self, loan_id: int | str) -> list[LoanTransaction]:
         loan = self.loan(loan_id)
         return self.lending.transactions(loan.id)
+
+
+def demo_customer(lending: LendingService) -> str | None:
+    """A customer whose active line has nothing drawn: whom the demo signs in as."""
+    with lending.db.read():
+        row = lending.db.one(
+            "SELECT l.customer_id FROM lending_lines AS l WHERE l.status = 'active'"
+            " AND NOT EXISTS (SELECT 1 FROM lending_loans AS n WHERE n.line_id = l.id)"
+            " ORDER BY l.id LIMIT 1"
+        )
+    return None if row is None else str(row[0])
