@@ -118,6 +118,7 @@ def _render(
             "lang": visitor.lang,
             "lang_url": _lang_url(request, other),
             "money": fmt_money,
+            "amt": lambda minor, currency: fmt_money(minor, currency).rsplit(" ", 1)[0],
             "rate": fmt_rate,
             "day": lambda n: date.fromordinal(int(n)).isoformat(),
             "prefix": PREFIX,
