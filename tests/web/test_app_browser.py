@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from puhui.borrower import SignInCodes
 from puhui.servicing.service import LendingService
@@ -20,7 +20,7 @@ from tests.borrower.support import seed_book
 
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the fixture, found by name)
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
