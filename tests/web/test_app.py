@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -200,3 +201,56 @@ def test_sign_out_ends_the_session(bank: Server) -> None:
         assert client.post("/app/logout", data={"csrf": csrf}).status_code == 303
         again = httpx.get(bank.base_url + "/app", cookies={"puhui_app": token or ""})
         assert again.status_code == 303
+
+
+def test_messages_show_only_the_customers_own_and_never_held_ones(bank: Server) -> None:
+    from puhui.borrower.messages import Message, MessageStore
+
+    def message(customer: str, kind: str, status: str, text: str) -> Message:
+        return Message(
+            id=f"{kind}:{customer}:{status}",
+            customer_id=customer,
+            loan_id="1",
+            kind=kind,
+            business_date="2026-01-01",
+            text_zh=f"{text}（中文）",
+            text_en=text,
+            status=status,
+            alerts=[],
+            created_at="2026-01-01T00:00:00+00:00",
+        )
+
+    store = MessageStore(bank.database_url)
+    store.add(
+        [
+            message("C-ALICE", "reminder", "sent", "Alice, 100 is due"),
+            message("C-ALICE", "overdue", "held", "Alice, held text"),
+            message("C-BOB", "reminder", "sent", "Bob, 200 is due"),
+        ]
+    )
+    store.close()
+    with app_client(bank, "C-ALICE") as client:
+        page = client.get("/app/messages", params={"lang": "en"})
+        assert page.status_code == 200
+        assert "Alice, 100 is due" in page.text and "Repayment reminder" in page.text
+        assert "held text" not in page.text and "Bob" not in page.text
+
+
+def test_the_statement_is_a_pdf_in_chinese(bank: Server) -> None:
+    with app_client(bank, "C-ALICE") as client:
+        loan = borrow(client, "L-ALICE", "800", "5")
+        pdf = client.get(f"/app/loans/{loan}/statement.pdf", params={"lang": "zh"})
+        assert pdf.content.startswith(b"%PDF")
+        # the Chinese text is set in a CJK font (`make` installs WenQuanYi when none is present)
+        assert any(b"WenQuanYi" in chunk for chunk in _pdf_objects(pdf.content))
+
+
+def _pdf_objects(pdf: bytes) -> list[bytes]:
+    """The PDF's bytes and each of its streams inflated (fonts are named in object streams)."""
+    out = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL):
+        try:
+            out.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return out
