@@ -124,7 +124,13 @@ def main() -> None:
         signed = [(c, line, codes.issue(c)) for c, line in people]
         codes.close()
         port = _free_port()
-        env = {**os.environ, "PUHUI_DATABASE_URL": url, "PUHUI_DATA_DIR": tmp}
+        env = {
+            **os.environ,
+            "PUHUI_DATABASE_URL": url,
+            "PUHUI_DATA_DIR": tmp,
+            # every simulated phone signs in from 127.0.0.1: lift the per-address limit
+            "PUHUI_APP_SIGNIN_BURST": "100000",
+        }
         server = subprocess.Popen(
             [
                 sys.executable,

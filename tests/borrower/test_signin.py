@@ -67,3 +67,15 @@ def test_bad_customer_id_names_the_field(codes: SignInCodes) -> None:
     with pytest.raises(ValidationError) as caught:
         codes.issue("x" * 65)
     assert caught.value.field == "customer_id"
+
+
+def test_codes_per_customer_are_capped_each_hour(codes: SignInCodes, clock: Clock) -> None:
+    from puhui.borrower.signin import MAX_CODES_PER_HOUR, TooManyCodes
+
+    for _ in range(MAX_CODES_PER_HOUR):
+        codes.issue("C-ALICE")
+    with pytest.raises(TooManyCodes):
+        codes.issue("C-ALICE")
+    codes.issue("C-BOB")  # another customer is not affected
+    clock.now += 3600
+    assert codes.redeem("C-ALICE", codes.issue("C-ALICE"))

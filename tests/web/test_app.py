@@ -254,3 +254,21 @@ def _pdf_objects(pdf: bytes) -> list[bytes]:
         except zlib.error:
             continue
     return out
+
+
+def test_sign_in_attempts_are_throttled_per_address(
+    sqlite_url: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_book(sqlite_url).close()
+    monkeypatch.setenv("PUHUI_APP_SIGNIN_BURST", "3")
+    monkeypatch.setenv("PUHUI_APP_SIGNIN_RATE_PER_SECOND", "0.01")
+    for server in start_server(sqlite_url, tmp_path_factory.mktemp("slow")):
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            tries = [
+                client.post("/app/login", data={"customer_id": "C-ALICE", "code": "000000"})
+                for _ in range(4)
+            ]
+            assert [r.status_code for r in tries] == [401, 401, 401, 429]
+            assert int(tries[-1].headers["retry-after"]) >= 1
+            slow = client.post("/app/login/code", data={"customer_id": "C-ALICE"})
+            assert slow.status_code == 429

@@ -110,7 +110,7 @@ def test_borrow_and_repay_on_a_phone(browser: Browser, bank: Server) -> None:  #
     page.get_by_role("link", name="我的借款").click()
     page.locator("ul.list a").first.click()
     payoff = page.get_by_test_id("payoff").inner_text()
-    assert payoff == "5000.00 CNY"  # borrowed today: no interest yet
+    assert payoff == "5,000.00 CNY"  # borrowed today: no interest yet
     page.get_by_test_id("repay-all").click()
     page.wait_for_url("**done=repaid")
     assert page.get_by_test_id("loan-status").inner_text() == "已结清"

@@ -4,7 +4,9 @@ A code is issued for a customer who holds a credit line and handed to a `CodeSen
 production; `DemoSender` keeps and prints it for the demo). Only a salted SHA-256 of the code
 is stored; a code expires after `TTL_SECONDS`, is spent by its first correct use, and is
 burnt after `MAX_ATTEMPTS` wrong guesses, so guessing one of a million codes has at most a
-5-in-a-million chance. Issuing a new code replaces the customer's previous one.
+5-in-a-million chance. Issuing a new code replaces the customer's previous one; at most
+`MAX_CODES_PER_HOUR` are issued to a customer in an hour (`TooManyCodes`), so guesses
+against one customer stay bounded however often someone asks for a code.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from collections.abc import Callable
 from typing import Protocol
 
 from puhui.db import Database, DatabaseUrl
-from puhui.errors import ValidationError
+from puhui.errors import PuhuiError, ValidationError
 
 TTL_SECONDS = 300
 MAX_ATTEMPTS = 5
+#: Codes one customer may be sent per hour (each brings MAX_ATTEMPTS more guesses).
+MAX_CODES_PER_HOUR = 10
 DIGITS = 6
 MAX_CUSTOMER_ID = 64
 
@@ -33,11 +37,17 @@ CREATE TABLE IF NOT EXISTS borrower_codes (
     code_sha256 TEXT NOT NULL,
     expires_at DOUBLE PRECISION NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    used INTEGER NOT NULL DEFAULT 0
+    used INTEGER NOT NULL DEFAULT 0,
+    window_start DOUBLE PRECISION NOT NULL,
+    issued INTEGER NOT NULL
 )
 """
 
 log = logging.getLogger("puhui.borrower")
+
+
+class TooManyCodes(PuhuiError):
+    code = "rate_limited"
 
 
 class CodeSender(Protocol):
@@ -99,13 +109,25 @@ class SignInCodes:
         customer_id = check_customer_id(customer_id)
         code = f"{secrets.randbelow(10**DIGITS):0{DIGITS}d}"
         salt = secrets.token_hex(16)
-        expires = self._clock() + self._ttl
+        now = self._clock()
         with self._lock, self.db.tx():
+            row = self.db.one(
+                "SELECT window_start, issued FROM borrower_codes WHERE customer_id = ?",
+                (customer_id,),
+            )
+            window, issued = (now, 0) if row is None else (float(row[0]), int(row[1]))
+            if now - window >= 3600:
+                window, issued = now, 0
+            if issued >= MAX_CODES_PER_HOUR:
+                raise TooManyCodes(
+                    f"at most {MAX_CODES_PER_HOUR} codes an hour for one customer",
+                    field="customer_id",
+                )
             self.db.execute("DELETE FROM borrower_codes WHERE customer_id = ?", (customer_id,))
             self.db.execute(
-                "INSERT INTO borrower_codes (customer_id, salt, code_sha256, expires_at)"
-                " VALUES (?, ?, ?, ?)",
-                (customer_id, salt, _digest(salt, code), expires),
+                "INSERT INTO borrower_codes (customer_id, salt, code_sha256, expires_at,"
+                " window_start, issued) VALUES (?, ?, ?, ?, ?, ?)",
+                (customer_id, salt, _digest(salt, code), now + self._ttl, window, issued + 1),
             )
         if sender is not None:
             sender.send(customer_id, code)

@@ -42,7 +42,12 @@ def code(
     json_output: bool = JSON,
 ) -> None:
     """Issue a one-time sign-in code (valid 5 minutes, single use) for a customer's app."""
-    issued = issue_code(get_settings().database_url, customer)
+    from puhui.errors import PuhuiError
+
+    try:
+        issued = issue_code(get_settings().database_url, customer)
+    except PuhuiError as error:
+        raise typer.BadParameter(error.message, param_hint="CUSTOMER") from error
     if issued is None:
         raise typer.BadParameter(
             "no credit line for this customer" if customer else "no customer with an undrawn line",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,10 +29,14 @@ from starlette.concurrency import run_in_threadpool
 
 from puhui.api.dependencies import platform_of
 from puhui.api.platform import Platform
+from puhui.api.security import TokenBucket
 from puhui.api.sessions import check_csrf, csrf_token
 from puhui.borrower import Borrower, DemoSender, SignInCodes
 from puhui.borrower.messages import CobMessages, MessageStore
+from puhui.borrower.signin import TooManyCodes
 from puhui.errors import NotFoundError, PuhuiError
+from puhui.money import Money
+from puhui.rate import Rate
 from puhui.servicing.service import LendingService
 from puhui.web import i18n
 from puhui.web.app.text import translate
@@ -51,11 +56,13 @@ T = TypeVar("T")
 
 @dataclass
 class AppRuntime:
-    """What the app keeps per process: the code store, the demo sender, the message store."""
+    """What the app keeps per process: the code store, the demo sender, the message store and
+    the sign-in rate limit per client address (against guessing codes across customers)."""
 
     codes: SignInCodes
     sender: DemoSender
     messages: MessageStore
+    signin_limiter: TokenBucket
 
     def close(self) -> None:
         self.codes.close()
@@ -120,6 +127,8 @@ def _render(
             "money": fmt_money,
             "amt": lambda minor, currency: fmt_money(minor, currency).rsplit(" ", 1)[0],
             "rate": fmt_rate,
+            "pct": lambda text: fmt_rate(Rate.from_percent(text)),
+            "owed": _owed,
             "day": lambda n: date.fromordinal(int(n)).isoformat(),
             "prefix": PREFIX,
             **context,
@@ -132,6 +141,22 @@ def _render(
             i18n.LANG_COOKIE, visitor.lang, max_age=365 * 86400, samesite="strict", path="/"
         )
     return response
+
+
+def _owed(quote: dict[str, Any], currency: str) -> str:
+    """A payoff quote's total for people ('5,012.34 CNY')."""
+    if "total_minor" in quote:
+        return fmt_money(int(quote["total_minor"]), currency)
+    return fmt_money(Money.parse(quote["total"], currency).minor, currency)
+
+
+def _problem(visitor: Visitor, message: str, field: str | None) -> str:
+    """A refused input for people: in Chinese, the field's own advice (the domain's message is
+    English); in English, the domain's message, which names the field and the limit."""
+    if visitor.lang == "en" or not field:
+        return message
+    advice = translate(f"problem.{field}", visitor.lang)
+    return advice if advice != f"problem.{field}" else message
 
 
 def _secure(response: Response) -> None:
@@ -168,6 +193,19 @@ def _new_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _throttled(request: Request, visitor: Visitor, customer: str) -> Response | None:
+    """A 429 page when this client address has tried to sign in too often, else None."""
+    address = request.client.host if request.client else "unknown"
+    wait = runtime_of(request).signin_limiter.take(address)
+    if wait <= 0:
+        return None
+    response = _render(
+        request, visitor, "login.html", 429, customer=customer, note="", error="login.slow"
+    )
+    response.headers["Retry-After"] = str(max(1, round(wait)))
+    return response
+
+
 # -- sign in / out --------------------------------------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
@@ -179,6 +217,9 @@ async def send_code(request: Request) -> Response:
     form = await _form(request)
     visitor = _visitor(request)
     customer = form.get("customer_id", "").strip()[:64]
+    throttled = _throttled(request, visitor, customer)
+    if throttled is not None:
+        return throttled
     platform = platform_of(request)
     runtime = runtime_of(request)
 
@@ -187,7 +228,9 @@ async def send_code(request: Request) -> Response:
             return
         known = platform.with_lending(lambda s: bool(s.lines_of_customer(customer)))
         if known:
-            runtime.codes.issue(customer, runtime.sender)
+            # over the hourly cap: answered like any other request (nobody learns who banks here)
+            with suppress(TooManyCodes):
+                runtime.codes.issue(customer, runtime.sender)
 
     await run_in_threadpool(issue)
     # The same answer whether or not the customer exists: nobody learns who banks here.
@@ -200,6 +243,9 @@ async def login(request: Request) -> Response:
     visitor = _visitor(request)
     customer = form.get("customer_id", "").strip()[:64]
     code = form.get("code", "").strip()[:16]
+    throttled = _throttled(request, visitor, customer)
+    if throttled is not None:
+        return throttled
     platform = platform_of(request)
     ok = bool(customer) and await run_in_threadpool(
         runtime_of(request).codes.redeem, customer, code
@@ -263,7 +309,7 @@ def _borrow_page(
                 installments = int(term) if term.strip().isdigit() else -1
                 out["quote"] = b.quote(line_id, amount, installments)
             except PuhuiError as failure:
-                out["error"] = failure.message
+                out["error"] = _problem(visitor, failure.message, failure.field)
                 out["field"] = failure.field
         return out
 
@@ -309,7 +355,14 @@ async def borrow(request: Request, line_id: str) -> Response:
         return await run_in_threadpool(_not_found, request, visitor)
     except PuhuiError as failure:
         return await run_in_threadpool(
-            _borrow_page, request, visitor, line_id, amount, term, failure.message, 422
+            _borrow_page,
+            request,
+            visitor,
+            line_id,
+            amount,
+            term,
+            _problem(visitor, failure.message, failure.field),
+            422,
         )
     return RedirectResponse(f"{PREFIX}/loans/{result.loan.id}?done=booked", status_code=303)
 
@@ -377,7 +430,7 @@ def _loan_page(
             try:
                 when = _parse_on(on, b.lending.business_date())
             except PuhuiError as failure:
-                problem = failure.message
+                problem = _problem(visitor, failure.message, failure.field)
         return {**_loan_context(b, loan_id, when), "error": problem}
 
     try:
@@ -419,7 +472,14 @@ async def repay(request: Request, loan_id: str) -> Response:
         return await run_in_threadpool(_not_found, request, visitor)
     except PuhuiError as failure:
         return await run_in_threadpool(
-            _loan_page, request, visitor, loan_id, "", "", failure.message, 422
+            _loan_page,
+            request,
+            visitor,
+            loan_id,
+            "",
+            "",
+            _problem(visitor, failure.message, failure.field),
+            422,
         )
     return RedirectResponse(f"{PREFIX}/loans/{paid_loan}?done=repaid", status_code=303)
 
@@ -437,6 +497,8 @@ def statement(request: Request, loan_id: str) -> Response:
         t=visitor.t,
         lang=visitor.lang,
         money=fmt_money,
+        pct=lambda text: fmt_rate(Rate.from_percent(text)),
+        owed=_owed,
         day=lambda n: date.fromordinal(int(n)).isoformat(),
         customer=visitor.customer_id,
         **context,
@@ -465,7 +527,9 @@ def install(app: FastAPI) -> None:
     after-COB hook that writes borrowers' messages."""
     platform: Platform = app.state.platform
     url = platform.settings.database_url
-    runtime = AppRuntime(SignInCodes(url), DemoSender(), MessageStore(url))
+    settings = platform.settings
+    limiter = TokenBucket(settings.app_signin_rate_per_second, settings.app_signin_burst)
+    runtime = AppRuntime(SignInCodes(url), DemoSender(), MessageStore(url), limiter)
     app.state.borrower_app = runtime
     platform.lending.after_cob.append(CobMessages(platform.lending, runtime.messages))
     app.include_router(router)

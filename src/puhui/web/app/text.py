@@ -25,6 +25,10 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "验证码不正确或已过期，请重新获取。",
         "That code is wrong or has expired; ask for a new one.",
     ),
+    "login.slow": (
+        "尝试次数过多，请稍后再试。",
+        "Too many attempts from this device; please wait a moment and try again.",
+    ),
     "login.demo": (
         "演示环境：验证码显示在服务器日志中，也可以用 `puhui app code 客户号` 获取。",
         "Demo: the code is written to the server log, or get one with `puhui app code CUSTOMER`.",
@@ -111,6 +115,22 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "statement.customer": ("客户号", "Customer"),
     "statement.business_date": ("截至", "As of"),
     "back": ("返回", "Back"),
+    "problem.amount": (
+        "请输入有效的金额：大于零、最多两位小数，且不超过可借额度或剩余应还金额。",
+        "Enter a valid amount.",
+    ),
+    "problem.installments": ("请选择可用的分期期数。", "Choose one of the offered terms."),
+    "problem.principal": (
+        "借款金额不在产品允许的范围内。",
+        "The amount is outside the product's range.",
+    ),
+    "problem.on": ("请选择今天或之后的日期。", "Choose today or a later date."),
+    "problem.key": (
+        "页面已过期，请刷新后重试。",
+        "This page has expired; reload it and try again.",
+    ),
+    "problem.line_id": ("该额度目前不可借款。", "This line cannot be drawn on at the moment."),
+    "problem.client_id": ("此操作已提交过。", "This was submitted already."),
 }
 
 
