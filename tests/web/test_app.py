@@ -272,3 +272,16 @@ def test_sign_in_attempts_are_throttled_per_address(
             assert int(tries[-1].headers["retry-after"]) >= 1
             slow = client.post("/app/login/code", data={"customer_id": "C-ALICE"})
             assert slow.status_code == 429
+
+
+def test_a_refused_amount_is_explained_and_books_nothing(bank: Server) -> None:
+    with app_client(bank, "C-0") as client:
+        zh = client.get(
+            "/app/lines/L-0/borrow", params={"amount": "99999", "term": "5", "lang": "zh"}
+        )
+        assert zh.status_code == 422 and "不超过可借额度" in zh.text and "confirm" not in zh.text
+        en = client.get(
+            "/app/lines/L-0/borrow", params={"amount": "1000", "term": "7", "lang": "en"}
+        )
+        assert en.status_code == 422 and "installments must be one of 5, 10, 20" in en.text
+        assert "/app/loans/" not in client.get("/app/loans").text
