@@ -56,6 +56,41 @@ def _unlabelled(page: Page) -> list[str]:
     )
 
 
+#: WCAG 2.1 contrast of each visible text element against the first opaque background behind
+#: it; returns the ones under 4.5:1 (AA for normal text).
+_LOW_CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = e => {
+    for (; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!e.offsetParent || !text) continue;
+    const a = lum(rgb(getComputedStyle(e).color).slice(0, 3)), b = lum(bg(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const what = e.tagName + ' ' + ratio.toFixed(2) + ' ' + e.textContent.trim().slice(0, 30);
+    if (ratio < 4.5) low.push(what);
+  }
+  return low;
+}"""
+
+
+def _low_contrast(page: Page) -> list[str]:
+    return list(page.evaluate(_LOW_CONTRAST))
+
+
 def test_borrow_and_repay_on_a_phone(browser: Browser, bank: Server) -> None:  # noqa: F811
     context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN"
@@ -71,6 +106,14 @@ def test_borrow_and_repay_on_a_phone(browser: Browser, bank: Server) -> None:  #
     codes.close()
     page.goto(bank.base_url + "/app")
     assert page.url.endswith("/app/login")
+    assert _small_targets(page) == [] and _unlabelled(page) == [] and _low_contrast(page) == []
+    # the contrast check finds pale text when there is some
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<p id=pale style=\"color:#bbb\">pale</p>')"
+    )
+    assert [x for x in _low_contrast(page) if "pale" in x]
+    page.evaluate("document.getElementById('pale').remove()")
     page.get_by_label("客户号").nth(1).fill("C-ALICE")
     page.get_by_label("验证码（6位数字）").fill(code)
     page.get_by_role("button", name="登录").click()
@@ -81,7 +124,7 @@ def test_borrow_and_repay_on_a_phone(browser: Browser, bank: Server) -> None:  #
     apr = page.get_by_test_id("apr").inner_text()
     assert apr.startswith("18.") and apr.endswith("%")
     assert "每天利息约" in page.get_by_test_id("daily").inner_text()
-    assert _small_targets(page) == [] and _unlabelled(page) == []
+    assert _small_targets(page) == [] and _unlabelled(page) == [] and _low_contrast(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _shot(page, "home")
 
@@ -100,6 +143,7 @@ def test_borrow_and_repay_on_a_phone(browser: Browser, bank: Server) -> None:  #
     page.wait_for_url("**/app/loans/*")
     assert "借款成功" in page.content()
     assert page.get_by_test_id("loan-status").inner_text() == "还款中"
+    assert _small_targets(page) == [] and _unlabelled(page) == [] and _low_contrast(page) == []
     _shot(page, "loan")
 
     # Home again: the limit is used
