@@ -130,7 +130,8 @@ def _drop_postgres_tables(url: str) -> None:
         rows = conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND ("
             "tablename LIKE 'ledger_%' OR tablename LIKE 'lending_%' OR tablename LIKE "
-            "'governance_%' OR tablename LIKE 'platform_%' OR tablename IN "
+            "'governance_%' OR tablename LIKE 'platform_%' OR tablename LIKE 'borrower_%'"
+            " OR tablename IN "
             "('decision_audit', 'api_keys', 'ai_calls'))"
         ).fetchall()
         for (name,) in rows:
