@@ -16,7 +16,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode
@@ -104,6 +103,12 @@ def _visitor(request: Request) -> Visitor:
     if session is None:
         return Visitor(lang)
     return Visitor(lang, session.subject, token)
+
+
+async def _visitor_off_loop(request: Request) -> Visitor:
+    """`_visitor` for async routes: the session store's lock and connection are shared with
+    request threads, so the event loop never waits on them."""
+    return await run_in_threadpool(_visitor, request)
 
 
 def _lang_url(request: Request, lang: str) -> str:
@@ -215,7 +220,7 @@ def login_form(request: Request) -> Response:
 @router.post("/login/code", response_class=HTMLResponse)
 async def send_code(request: Request) -> Response:
     form = await _form(request)
-    visitor = _visitor(request)
+    visitor = await _visitor_off_loop(request)
     customer = form.get("customer_id", "").strip()[:64]
     throttled = _throttled(request, visitor, customer)
     if throttled is not None:
@@ -240,7 +245,7 @@ async def send_code(request: Request) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     form = await _form(request)
-    visitor = _visitor(request)
+    visitor = await _visitor_off_loop(request)
     customer = form.get("customer_id", "").strip()[:64]
     code = form.get("code", "").strip()[:16]
     throttled = _throttled(request, visitor, customer)
@@ -263,7 +268,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     form = await _form(request)
-    visitor = _visitor(request)
+    visitor = await _visitor_off_loop(request)
     if visitor.token and check_csrf(visitor.token, form.get("csrf")):
         await run_in_threadpool(platform_of(request).sessions.revoke, visitor.token)
     response = _to_login()
@@ -278,8 +283,7 @@ def home(request: Request) -> Response:
     if visitor.customer_id is None:
         return _to_login()
     offers = _with_borrower(request, visitor, lambda b: b.offers())
-    sample = Decimal("1000")
-    return _render(request, visitor, "home.html", offers=offers, sample=sample, active="home")
+    return _render(request, visitor, "home.html", offers=offers, active="home")
 
 
 # -- borrow --------------------------------------------------------------------------------
@@ -335,7 +339,7 @@ def _borrow_page(
 @router.post("/lines/{line_id}/borrow", response_class=HTMLResponse)
 async def borrow(request: Request, line_id: str) -> Response:
     form = await _form(request)
-    visitor = _visitor(request)
+    visitor = await _visitor_off_loop(request)
     if visitor.customer_id is None:
         return _to_login()
     if not check_csrf(visitor.token, form.get("csrf")):
@@ -454,7 +458,7 @@ def _loan_page(
 @router.post("/loans/{loan_id}/repay", response_class=HTMLResponse)
 async def repay(request: Request, loan_id: str) -> Response:
     form = await _form(request)
-    visitor = _visitor(request)
+    visitor = await _visitor_off_loop(request)
     if visitor.customer_id is None:
         return _to_login()
     if not check_csrf(visitor.token, form.get("csrf")):
