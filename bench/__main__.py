@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.triangle",
     "bench.assist",
     "bench.security",
+    "bench.borrower",
 ]
 
 

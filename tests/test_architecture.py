@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
     "marketing": 4,
     "assist": 4,
+    "borrower": 4,  # the borrower's use cases over the book (the /app pages are in web/)
     # interfaces
     "api": 5,
     "web": 5,
@@ -63,6 +64,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("preapproval", "risk"),  # the batch engine runs the risk strategy
     ("marketing", "portfolio"),  # targeting values a customer with the simulator
     ("services", "assist"),  # the main job seeds demo calls
+    ("services", "borrower"),  # the main job's COB writes the borrowers' app messages
     ("api", "web"),  # the API app serves the console
     ("web", "api"),  # the console signs in with the API's keys
     ("cli", "api"),  # `puhui serve` and `puhui keys`

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     #: Money-moving requests per second per API key, and the burst allowed above it.
     money_rate_per_second: float = 200.0
     money_rate_burst: float = 400.0
+    #: Sign-in attempts (codes asked for or tried) per client address in the borrower's app.
+    app_signin_rate_per_second: float = 0.5
+    app_signin_burst: float = 20.0
     # lending api: the first business date, set once when the platform first opens the
     # database (afterwards only COB moves it; the clock is never read).
     lending_first_business_date: date = date(2026, 1, 1)

@@ -38,6 +38,8 @@ def test_build_bank_and_reuse(database_url: str, tmp_path: Path) -> None:
     assert db.one("SELECT count(*) FROM assist_calls WHERE status = 'ended'")[0] == 4
     assert db.one("SELECT count(DISTINCT rule_id) FROM assist_alerts")[0] >= 4
     assert champion(db)[0] == summary["strategy_version"]
+    # close of business wrote the borrowers' repayment reminders (app messages), rule-checked
+    assert db.one("SELECT count(*) FROM borrower_messages WHERE kind = 'reminder'")[0] > 0
     # every approval's line was granted with the decision, and declines got none
     assert (
         db.one(

@@ -26,6 +26,7 @@ from puhui.api.routers import models as models_router
 from puhui.services.decisions_context import DecisionsContext
 from puhui.settings import Settings, get_settings
 from puhui.web import routes as console
+from puhui.web.app import routes as borrower_app
 
 DESCRIPTION = """
 Puhui (普惠) runs an AI-native, pure-online inclusive-lending business.
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         yield
         app.state.decisions.close()
         close_assist(app)
+        app.state.borrower_app.close()
         if platform is None:
             opened.close()
 
@@ -86,4 +88,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(assist_router.router)
     app.include_router(assist_router.compliance)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
+    borrower_app.install(app)  # the borrower's mobile app: /app
     return app

@@ -13,6 +13,7 @@ from puhui.cli import (
     access,
     ai,
     assist,
+    borrower,
     decisions,
     ledger,
     lending,
@@ -60,6 +61,7 @@ app.command("optimise")(simulate.optimise)
 app.add_typer(marketing.app, name="marketing")
 app.add_typer(assist.app, name="assist")
 app.add_typer(access.app, name="access")
+app.add_typer(borrower.app, name="app")
 
 
 @app.command()

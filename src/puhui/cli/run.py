@@ -69,6 +69,9 @@ def run_main_job(
     keys = KeyStore(settings.database_url)
     key, _ = keys.create(Role.ADMIN, "puhui run")
     keys.close()
+    from puhui.cli.borrower import issue_code
+
+    borrower = issue_code(settings.database_url)
     host, bound = settings.host, port or settings.port
     info = {
         **summary,
@@ -77,6 +80,9 @@ def run_main_job(
         "console": f"http://{host}:{bound}/console",
         "api_docs": f"http://{host}:{bound}/docs",
         "login_key": key,
+        "app": f"http://{host}:{bound}/app",
+        "app_customer": borrower["customer_id"] if borrower else None,
+        "app_code": borrower["code"] if borrower else None,
     }
     if json_output:
         print_json(info)
@@ -109,6 +115,12 @@ def _print_summary(info: dict[str, Any]) -> None:
     console.print(f"API docs / 接口文档: {info['api_docs']}")
     # Plain print: a key must never be wrapped across lines.
     print(f"Login key (admin) / 登录密钥: {info['login_key']}")
+    if info.get("app_code"):
+        console.print(f"Borrower app / 借款 App: [bold]{info['app']}[/bold]")
+        print(
+            f"  customer / 客户号 {info['app_customer']}, code / 验证码 {info['app_code']}"
+            " (5 minutes, single use; more: puhui app code CUSTOMER)"
+        )
 
 
 def _drop_postgres_tables(url: str) -> None:
@@ -118,7 +130,8 @@ def _drop_postgres_tables(url: str) -> None:
         rows = conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND ("
             "tablename LIKE 'ledger_%' OR tablename LIKE 'lending_%' OR tablename LIKE "
-            "'governance_%' OR tablename LIKE 'platform_%' OR tablename IN "
+            "'governance_%' OR tablename LIKE 'platform_%' OR tablename LIKE 'borrower_%'"
+            " OR tablename IN "
             "('decision_audit', 'api_keys', 'ai_calls'))"
         ).fetchall()
         for (name,) in rows:

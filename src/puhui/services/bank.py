@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from puhui import customers
+from puhui.borrower.messages import CobMessages, MessageStore
 from puhui.db import Database
 from puhui.governance import approvals, audit, monitoring
 from puhui.governance.approvals import SYSTEM_CHECKER, SYSTEM_MAKER
@@ -103,6 +104,7 @@ def build_bank(
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     lending = LendingService(url)
+    messages = MessageStore(url)
     try:
         db = lending.db
         db.create_tables(STATE_DDL, 7345201)
@@ -119,6 +121,7 @@ def build_bank(
         decided = _preapprove(lending, model, strategy, prospects, config, report)
         monitor = CobMonitor(db)
         lending.after_cob.append(monitor)  # governance: the decisions since the last run
+        lending.after_cob.append(CobMessages(lending, messages))  # the borrowers' app messages
         simulated = _simulate(lending, config, prospects, report)
         simulated |= _outcomes(lending, prospects, model, monitor)
         calls = _demo_calls(url, lending, config, report)
@@ -141,6 +144,7 @@ def build_bank(
             )
         return summary
     finally:
+        messages.close()
         lending.close()
 
 

@@ -315,3 +315,19 @@ def installments_due(db: Db, day: int) -> list[tuple[int, int, int, str]]:
         (day,),
     )
     return [(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+
+def loans_of_customer(db: Db, customer_id: str) -> list[LoanRow]:
+    """Every loan on any of the customer's lines, newest first."""
+    rows = db.all(
+        LOAN_SELECT + " WHERE line_id IN (SELECT id FROM lending_lines WHERE customer_id = ?)"
+        " ORDER BY disbursed_day DESC, id DESC",
+        (customer_id,),
+    )
+    return [LoanRow.from_row(r) for r in rows]
+
+
+def overdue_loans(db: Db) -> list[LoanRow]:
+    """Active loans with days past due, by id (for overdue notices)."""
+    rows = db.all(LOAN_SELECT + " WHERE status = 'active' AND dpd > 0 ORDER BY id")
+    return [LoanRow.from_row(r) for r in rows]

@@ -189,6 +189,16 @@ class LendingService:
         with self.db.read():
             return lines.lines_of_customer(self.db, customer_id)
 
+    def loans_of_customer(self, customer_id: str) -> list[LoanRow]:
+        """Every loan on the customer's lines, newest first."""
+        with self.db.read():
+            return loans.loans_of_customer(self.db, customer_id)
+
+    def overdue_loans(self) -> list[LoanRow]:
+        """Active loans with days past due."""
+        with self.db.read():
+            return loans.overdue_loans(self.db)
+
     def installments(self, loan_id: int) -> list[dict[str, Any]]:
         with self.db.read():
             load_loan(self.db, loan_id=loan_id)

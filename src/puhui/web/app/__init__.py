@@ -1,0 +1,1 @@
+"""The borrower's mobile web app at /app (see `routes`)."""
