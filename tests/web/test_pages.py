@@ -185,6 +185,7 @@ def test_a_running_bank_on_both_backends(database_url: str, tmp_path: Path) -> N
             assert owner in page and "Credit lines" in page
             assert external_references(dash + late.text + page) == []
             assert 'id="tile-customers"' in dash and "bytes / account" in dash
+            assert "EAD" in dash and "LGD 85%, CCF 10%" in dash and "(decision_audit)" in dash
         with sign_in(server, "risk_analyst") as c:
             html = c.get("/console/decisions?lang=en").text
             assert all(customer not in html for customer in bank.customers)
