@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
     "marketing": 4,
     "assist": 4,
+    "cost": 4,  # meters a real workload through the book and the decision service
     # interfaces
     "api": 5,
     "web": 5,
@@ -63,6 +64,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("preapproval", "risk"),  # the batch engine runs the risk strategy
     ("marketing", "portfolio"),  # targeting values a customer with the simulator
     ("services", "assist"),  # the main job seeds demo calls
+    ("cost", "services"),  # the meter decides through the decision service
     ("api", "web"),  # the API app serves the console
     ("web", "api"),  # the console signs in with the API's keys
     ("cli", "api"),  # `puhui serve` and `puhui keys`

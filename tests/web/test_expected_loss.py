@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from puhui.cost import build_report, load_inputs, save_report
+from puhui.db import Database
 from puhui.governance import audit
 from puhui.governance.registry import create_registry_tables, register_strategy
 from puhui.rate import Rate
 from puhui.risk.strategy import load_strategy, parse_strategy
 from puhui.servicing.service import LendingService
 from puhui.web.queries import ReadModel
+from tests.api.conftest import Server
+from tests.cost.test_cost import _measured
+
+from .conftest import sign_in
 
 
 def _decision(line_id: str, pd: float, version: str, at: str) -> audit.AuditEntry:
@@ -84,3 +90,19 @@ def test_expected_loss_by_hand(database_url: str) -> None:
         Decimal("0.1"),
         Decimal("0.5"),
     }
+
+
+def test_the_dashboard_shows_the_latest_cost_report(empty_console: Server, sqlite_url: str) -> None:
+    with sign_in(empty_console, "operator") as c:
+        assert "puhui cost report --save" in c.get("/console?lang=en").text
+    db = Database(sqlite_url)
+    try:
+        save_report(db, build_report(_measured(), load_inputs(), {}))
+    finally:
+        db.close()
+    with sign_in(empty_console, "operator") as c:
+        html = c.get("/console?lang=en").text
+        assert 'id="tile-it-cost">¥0.00' in html and "At 420,000,000 accounts" in html
+        assert "(cost_reports" in html
+        zh = c.get("/console?lang=zh").text
+        assert "每户每年 IT 成本" in zh

@@ -12,6 +12,7 @@ from puhui import __version__
 from puhui.cli import (
     ai,
     assist,
+    cost,
     decisions,
     ledger,
     lending,
@@ -58,6 +59,7 @@ app.command("simulate")(simulate.simulate)
 app.command("optimise")(simulate.optimise)
 app.add_typer(marketing.app, name="marketing")
 app.add_typer(assist.app, name="assist")
+app.add_typer(cost.app, name="cost")
 
 
 @app.command()

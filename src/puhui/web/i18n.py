@@ -92,6 +92,26 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "Database storage per customer account, and ledger transfers (ledger_transfers) "
         "per account",
     ),
+    "dash.it_cost": ("每户每年 IT 成本", "IT cost per account-year"),
+    "dash.it_cost.unit": ("元/户·年", "yuan / account-year"),
+    "dash.it_cost.storage": ("存储", "storage"),
+    "dash.it_cost.models": ("模型调用", "model calls"),
+    "dash.it_cost.scale": (
+        "{accounts} 户规模：需 {machines} 台 {cores} 核机器，按整年预置计 ¥{yuan}/户·年",
+        "At {accounts} accounts: {machines} machines of {cores} cores, "
+        "¥{yuan} per account-year provisioned",
+    ),
+    "dash.it_cost.none": (
+        "运行 `puhui cost report --save` 后显示",
+        "Shown after `puhui cost report --save`",
+    ),
+    "dash.it_cost.note": (
+        "本机实测每笔工作的 CPU 秒数与每户、每笔转账的存储字节，按 prices.toml 的单价与业务量折算"
+        "（cost_reports；模型调用取自 ai_calls）",
+        "CPU-seconds per unit of work and bytes per account and per transfer measured on this "
+        "machine, priced with prices.toml's unit prices and workload (cost_reports; model calls "
+        "from ai_calls)",
+    ),
     "dash.customers.note": (
         "客户资料、授信与决策中出现过的不同客户（platform_customers、lending_lines、decision_audit）",
         "Distinct customers in profiles, credit lines and decisions "

@@ -719,6 +719,19 @@ class ReadModel:
             t.ccf.add(e.ccf)
         return dict(sorted(totals.items()))
 
+    def cost_report(self) -> dict[str, Any] | None:
+        """The newest `puhui cost report --save` (table `cost_reports`, puhui.cost)."""
+        with self._conn() as conn:
+            if "cost_reports" not in self._tables(conn):
+                return None
+            rows = self._rows(
+                conn, "SELECT report_json FROM cost_reports ORDER BY created_at DESC LIMIT 1"
+            )
+        if not rows:
+            return None
+        report: dict[str, Any] = json.loads(rows[0][0])
+        return report
+
     # -- models ---------------------------------------------------------------------------
     def models(self) -> list[dict[str, Any]] | None:
         with self._conn() as conn:
