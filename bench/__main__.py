@@ -22,6 +22,8 @@ BENCHMARKS = [
     "bench.governance",
     "bench.triangle",
     "bench.assist",
+    "bench.demo_bank",
+    "bench.dashboard",
 ]
 
 

@@ -112,6 +112,10 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "machine, priced with prices.toml's unit prices and workload (cost_reports; model calls "
         "from ai_calls)",
     ),
+    "dash.as_of": (
+        "截至 {day} 日终（日终汇总 lending_daily_book、lending_daily_lines）",
+        "As of the close of {day} (COB's summaries lending_daily_book, lending_daily_lines)",
+    ),
     "dash.customers.note": (
         "客户资料、授信与决策中出现过的不同客户（platform_customers、lending_lines、decision_audit）",
         "Distinct customers in profiles, credit lines and decisions "
@@ -138,9 +142,10 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "Decisions per day by outcome, the newest 30 days that have any (decision_audit)",
     ),
     "dash.volume.note": (
-        "主币种总账每日转账笔数与金额，最近 30 天（ledger_transfers）",
+        "主币种总账每日转账笔数与金额，最近 30 天（日终汇总 lending_daily_transfers，"
+        "加上次日终后的 ledger_transfers）",
         "Transfers and their amount per day on the main currency's ledger, newest 30 days "
-        "(ledger_transfers)",
+        "(COB's summary lending_daily_transfers, plus ledger_transfers since the last close)",
     ),
     "dash.bytes_per_account": ("字节/户", "bytes / account"),
     "dash.transfers_per_account": ("笔转账/户", "transfers / account"),

@@ -79,6 +79,7 @@ class Portfolio:
     active_lines: int
     loans: int
     outstanding: dict[str, int] = field(default_factory=dict)  # currency -> minor units
+    as_of: str = ""  # the close of business the figures are from; "" when read live
 
 
 def _percents(values: set[Decimal]) -> str:
@@ -233,22 +234,83 @@ class ReadModel:
             )
         return [CodeTotals(k[0], k[1], *sums[k]) for k in sorted(sums)]
 
+    def _transfer_summary(
+        self, conn: Any, tables: set[str], where: str = "", params: Sequence[Any] = ()
+    ) -> dict[tuple[int, int, int], list[int]] | None:
+        """(UTC day, ledger, code) -> [transfers, amount]: COB's daily summary
+        (`lending_daily_transfers`, puhui.servicing.summary) plus the transfers after its
+        watermark; None when there is no summary yet (the caller scans `ledger_transfers`)."""
+        if not {"lending_daily_transfers", "lending_summary_state"} <= tables:
+            return None
+        state = self._rows(conn, "SELECT transfers_through FROM lending_summary_state")
+        if not state:
+            return None
+        cond = f" WHERE {where}" if where else ""
+        out: dict[tuple[int, int, int], list[int]] = {}
+        for d, ledger, code, n, amount in self._rows(
+            conn,
+            f"SELECT day, ledger, code, transfers, amount FROM lending_daily_transfers{cond}",
+            params,
+        ):
+            out[(int(d), int(ledger), int(code))] = [int(n), int(amount)]
+        day_ns = 86_400_000_000_000
+        tail = self._sums(
+            conn,
+            "ledger_transfers",
+            (f"timestamp / {day_ns}", "ledger", "code"),
+            ("amount",),
+            "timestamp > ?",
+            (int(state[0][0]),),
+        )
+        for key, (n, amount) in tail.items():
+            cell = out.setdefault((int(key[0]), int(key[1]), int(key[2])), [0, 0])
+            cell[0] += n
+            cell[1] += amount
+        return out
+
     def transfers_by_code(self) -> list[TransferTotals] | None:
         with self._conn() as conn:
-            if "ledger_transfers" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "ledger_transfers" not in tables:
                 return None
-            sums = self._sums(conn, "ledger_transfers", ("ledger", "code"), ("amount",))
+            summary = self._transfer_summary(conn, tables)
+            if summary is None:
+                sums = self._sums(conn, "ledger_transfers", ("ledger", "code"), ("amount",))
+            else:
+                sums = {}
+                for (_, ledger, code), (n, amount) in summary.items():
+                    cell = sums.setdefault((ledger, code), [0, 0])
+                    cell[0] += n
+                    cell[1] += amount
         return [TransferTotals(k[0], k[1], *sums[k]) for k in sorted(sums)]
 
     def transfers_per_day(self, ledger: int, days: int = 30) -> list[tuple[str, int, int]] | None:
         """(UTC date, transfers, amount) for one ledger over the last `days` days with data.
 
-        Timestamps are ns since the epoch and the transfers' key, so the window is a range
-        scan of the newest rows, not of the whole table.
+        From COB's daily summary when there is one; else timestamps (ns since the epoch, the
+        transfers' key) make the window a range scan of the newest rows.
         """
+        epoch = date(1970, 1, 1).toordinal()
         with self._conn() as conn:
-            if "ledger_transfers" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "ledger_transfers" not in tables:
                 return None
+            summary = self._transfer_summary(conn, tables, "ledger = ?", (ledger,))
+            if summary is not None:
+                per_day: dict[int, list[int]] = {}
+                for (d, led, _), (n, amount) in summary.items():
+                    if led == ledger:
+                        cell = per_day.setdefault(d, [0, 0])
+                        cell[0] += n
+                        cell[1] += amount
+                if not per_day:
+                    return []
+                since_day = max(per_day) - days + 1
+                return [
+                    (date.fromordinal(epoch + d).isoformat(), per_day[d][0], per_day[d][1])
+                    for d in sorted(per_day)
+                    if d >= since_day
+                ]
             newest = self._rows(conn, "SELECT MAX(timestamp) FROM ledger_transfers")[0][0]
             if newest is None:
                 return []
@@ -262,7 +324,6 @@ class ReadModel:
                 "timestamp >= ? AND ledger = ?",
                 (since, ledger),
             )
-        epoch = date(1970, 1, 1).toordinal()
         return [
             (date.fromordinal(epoch + k[0]).isoformat(), sums[k][0], sums[k][1])
             for k in sorted(sums)
@@ -270,16 +331,52 @@ class ReadModel:
 
     def transfer_count(self) -> int | None:
         with self._conn() as conn:
-            if "ledger_transfers" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "ledger_transfers" not in tables:
                 return None
+            summary = self._transfer_summary(conn, tables)
+            if summary is not None:
+                return sum(n for n, _ in summary.values())
             return int(self._rows(conn, "SELECT COUNT(*) FROM ledger_transfers")[0][0])
 
     # -- lending --------------------------------------------------------------------------
+    def _book_day(self, conn: Any, tables: set[str]) -> int | None:
+        """The newest business day whose close COB summarised (`lending_daily_lines`)."""
+        if not {"lending_daily_book", "lending_daily_lines"} <= tables:
+            return None
+        newest = self._rows(conn, "SELECT MAX(business_day) FROM lending_daily_lines")[0][0]
+        return None if newest is None else int(newest)
+
     def portfolio(self) -> Portfolio | None:
+        """Customers holding lines, active lines, open loans and their principal outstanding:
+        as of the last close of business (COB's summary; `as_of` says which), or from the
+        tables themselves before any COB."""
         with self._conn() as conn:
             tables = self._tables(conn)
             if not {"lending_lines", "lending_loans"} <= tables:
                 return None
+            day = self._book_day(conn, tables)
+            if day is not None:
+                customers, active = self._rows(
+                    conn,
+                    "SELECT customers, active_lines FROM lending_daily_lines"
+                    " WHERE business_day = ?",
+                    (day,),
+                )[0]
+                loans = self._rows(
+                    conn,
+                    "SELECT currency, SUM(loans), SUM(principal_outstanding)"
+                    " FROM lending_daily_book WHERE business_day = ?"
+                    " GROUP BY currency ORDER BY currency",
+                    (day,),
+                )
+                return Portfolio(
+                    customers=int(customers),
+                    active_lines=int(active),
+                    loans=sum(int(r[1]) for r in loans),
+                    outstanding={str(r[0]): int(r[2] or 0) for r in loans},
+                    as_of=day_text(day),
+                )
             customers, active = self._rows(
                 conn,
                 "SELECT COUNT(DISTINCT customer_id), "
@@ -298,15 +395,26 @@ class ReadModel:
             )
 
     def dpd_buckets(self) -> list[tuple[str, int, int]] | None:
-        """(bucket, loans, principal outstanding) for open loans, in bucket order."""
+        """(bucket, loans, principal outstanding) for open loans, in bucket order: as of the
+        last close of business (COB's summary) once there is one."""
         with self._conn() as conn:
-            if "lending_loans" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "lending_loans" not in tables:
                 return None
-            rows = self._rows(
-                conn,
-                "SELECT bucket, COUNT(*), SUM(principal_outstanding) FROM lending_loans "
-                "WHERE status <> 'closed' GROUP BY bucket",
-            )
+            day = self._book_day(conn, tables)
+            if day is not None:
+                rows = self._rows(
+                    conn,
+                    "SELECT bucket, SUM(loans), SUM(principal_outstanding)"
+                    " FROM lending_daily_book WHERE business_day = ? GROUP BY bucket",
+                    (day,),
+                )
+            else:
+                rows = self._rows(
+                    conn,
+                    "SELECT bucket, COUNT(*), SUM(principal_outstanding) FROM lending_loans "
+                    "WHERE status <> 'closed' GROUP BY bucket",
+                )
         found = {str(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
         order = [b for b in BUCKETS if b in found] + sorted(set(found) - set(BUCKETS))
         return [(b, *found[b]) for b in order]
