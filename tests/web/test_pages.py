@@ -91,7 +91,8 @@ def test_dashboard_shows_the_ledger_and_the_decisions(console: Server) -> None:
         ledger = c.get("/console/ledger?lang=en").text
         # run_demo: 1,000,000.00 funding + 5,000 + 5,000 + 1.64 + 501.64 x2 + 1.64 + 500.00
         assert "1,011,004.92 CNY" in ledger
-        decision = c.get("/console/decisions/dec-0003?lang=zh").text
+        # the seed's third customer (PD 3.9%) is referred by the default cut-offs (3.5% / 5.5%)
+        decision = c.get("/console/decisions/dec-0002?lang=zh").text
         assert "综合信用评估需人工复核" in decision  # the policy's reason code, in Chinese
         assert "负债收入比偏高" in decision  # the model's reason, in Chinese
         assert "资金成本" in decision  # APR components disclosed
