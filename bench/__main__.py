@@ -24,6 +24,8 @@ BENCHMARKS = [
     "bench.assist",
     "bench.security",
     "bench.borrower",
+    "bench.demo_bank",
+    "bench.dashboard",
 ]
 
 

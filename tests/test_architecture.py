@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "marketing": 4,
     "assist": 4,
     "borrower": 4,  # the borrower's use cases over the book (the /app pages are in web/)
+    "cost": 4,  # meters a real workload through the book and the decision service
     # interfaces
     "api": 5,
     "web": 5,
@@ -65,6 +66,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("marketing", "portfolio"),  # targeting values a customer with the simulator
     ("services", "assist"),  # the main job seeds demo calls
     ("services", "borrower"),  # the main job's COB writes the borrowers' app messages
+    ("cost", "services"),  # the meter decides through the decision service
     ("api", "web"),  # the API app serves the console
     ("web", "api"),  # the console signs in with the API's keys
     ("cli", "api"),  # `puhui serve` and `puhui keys`

@@ -105,6 +105,6 @@ def test_strategy_show_prints_the_version_id() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["version_id"] == load_strategy().version_id
-    assert data["content"]["cutoffs"]["refer_max_pd"] == "0.15"
+    assert data["content"]["cutoffs"]["refer_max_pd"] == "0.055"
     table = runner.invoke(app, ["strategy", "show"])
     assert load_strategy().version_id in table.output

@@ -39,7 +39,7 @@ def _json(args: list[str]) -> dict[str, Any]:
 def test_simulate_through_the_engine_with_a_candidate_beside_it(platform: Path) -> None:
     candidate = platform / "candidate.toml"
     text = (Path(__file__).parents[2] / "src/puhui/risk/strategies/default.toml").read_text()
-    candidate.write_text(text.replace("approve_max_pd = 0.08", "approve_max_pd = 0.03"))
+    candidate.write_text(text.replace("approve_max_pd = 0.035", "approve_max_pd = 0.02"))
     common = ["--customers", "120", "--months", "3", "--model", str(platform / "model")]
     data = _json(["simulate", "--compare", str(candidate), "--save", *common])
     champion, challenger = data["champion"], data["candidate"]

@@ -76,7 +76,7 @@ def test_resolved_content_round_trips_to_the_same_fingerprint() -> None:
     [
         ("rate_cap = 0.24 ", "rate_cap = 0.05 ", "pricing"),
         ("lgd = 0.85", "lgd = 0.85\nlgdd = 1", "pricing.lgdd"),
-        ("approve_max_pd = 0.08", "approve_max_pd = 0.5", "cutoffs"),
+        ("approve_max_pd = 0.035", "approve_max_pd = 0.5", "cutoffs"),
         (
             '{ field = "blacklisted", op = "==", value = true }',
             '{ field = "blacklist", op = "==", value = true }',

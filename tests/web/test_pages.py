@@ -86,7 +86,8 @@ def test_dashboard_shows_the_ledger_and_the_decisions(console: Server) -> None:
         ledger = c.get("/console/ledger?lang=en").text
         # run_demo: 1,000,000.00 funding + 5,000 + 5,000 + 1.64 + 501.64 x2 + 1.64 + 500.00
         assert "1,011,004.92 CNY" in ledger
-        decision = c.get("/console/decisions/dec-0003?lang=zh").text
+        # the seed's third customer (PD 3.9%) is referred by the default cut-offs (3.5% / 5.5%)
+        decision = c.get("/console/decisions/dec-0002?lang=zh").text
         assert "综合信用评估需人工复核" in decision  # the policy's reason code, in Chinese
         assert "负债收入比偏高" in decision  # the model's reason, in Chinese
         assert "资金成本" in decision  # APR components disclosed
@@ -180,6 +181,7 @@ def test_a_running_bank_on_both_backends(database_url: str, tmp_path: Path) -> N
             assert owner in page and "Credit lines" in page
             assert external_references(dash + late.text + page) == []
             assert 'id="tile-customers"' in dash and "bytes / account" in dash
+            assert "EAD" in dash and "LGD 85%, CCF 10%" in dash and "(decision_audit)" in dash
         with sign_in(server, "risk_analyst") as c:
             html = c.get("/console/decisions?lang=en").text
             assert all(customer not in html for customer in bank.customers)

@@ -14,6 +14,7 @@ from puhui.cli import (
     ai,
     assist,
     borrower,
+    cost,
     decisions,
     ledger,
     lending,
@@ -62,6 +63,7 @@ app.add_typer(marketing.app, name="marketing")
 app.add_typer(assist.app, name="assist")
 app.add_typer(access.app, name="access")
 app.add_typer(borrower.app, name="app")
+app.add_typer(cost.app, name="cost")
 
 
 @app.command()

@@ -65,9 +65,12 @@ def decide_frame(
     frame: pl.DataFrame,
     *,
     reasons: int = 4,
-    lgd: float = 0.85,
 ) -> pl.DataFrame:
-    """Decide every row: PD, score, outcome, limit, APR, rule codes and model reasons."""
+    """Decide every row: PD, score, outcome, limit, APR, rule codes and model reasons.
+
+    `expected_loss_minor` is the new line's EL = PD x LGD x EAD, with EAD = CCF x limit (a
+    line just granted is all undrawn; the strategy's LGD and CCF, `puhui.risk.exposure`).
+    """
     if ID_FIELD in frame.columns and frame[ID_FIELD].dtype != pl.String:
         frame = frame.with_columns(pl.col(ID_FIELD).cast(pl.String))
     matrix = model.spec.encode_frame(frame, allow_extra=True)
@@ -76,7 +79,9 @@ def decide_frame(
     extra: dict[str, pl.Series | np.ndarray] = {
         "pd": pd,
         "score": model.score_points(pd),
-        "expected_loss_minor": pd * lgd * decided["limit_minor"].to_numpy(),
+        "expected_loss_minor": pd
+        * float(strategy.pricing.lgd * strategy.pricing.ccf)
+        * decided["limit_minor"].to_numpy(),
     }
     out = decided.with_columns([pl.Series(name, values) for name, values in extra.items()])
     if not reasons:

@@ -124,15 +124,18 @@ class PricingParams(BaseModel):
     rate_step: FractionRate = Rate.of("0.0001")
     currency: str = "CNY"
     margin_bands: tuple[MarginBand, ...] = ()
+    #: credit-conversion factor on the undrawn limit, for EAD and expected loss
+    #: (`puhui.risk.exposure`; 10%: Basel III, unconditionally cancellable commitments)
+    ccf: Decimal = Decimal("0.10")
 
     _units: _PricingUnits = PrivateAttr()
 
-    @field_validator("lgd", "capital_ratio")
+    @field_validator("lgd", "capital_ratio", "ccf")
     @classmethod
     def _ratio(cls, value: Decimal, info: Any) -> Decimal:
         if not value.is_finite() or not 0 <= value <= 1:
             raise ValueError(f"{info.field_name} must be a fraction between 0 and 1")
-        scale = RATIO_SCALE if info.field_name == "lgd" else PPB
+        scale = PPB if info.field_name == "capital_ratio" else RATIO_SCALE
         if value * scale != (value * scale).to_integral_value():
             raise ValueError(f"{info.field_name} must be a whole number of 1/{scale} units")
         return value

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from puhui.errors import ValidationError
 from puhui.fingerprint import fingerprint
+from puhui.risk.exposure import DEFAULT_CCF
 from puhui.risk.limits import LimitParams
 from puhui.risk.policy import Policy, PolicyError, parse_policy
 from puhui.risk.pricing import PricingParams
@@ -104,9 +105,11 @@ class Strategy:
             "strategy": {"name": self.name, "label": self.label, "description": self.description},
             "model": self.model.model_dump(),
             "cutoffs": self.cutoffs.model_dump(),
-            # Without margin bands a strategy resolves as it did before they existed.
+            # Without margin bands, and with the default CCF, a strategy resolves as it did
+            # before they existed (so logged versions replay).
             "pricing": self.pricing.model_dump(
-                exclude=set() if self.pricing.margin_bands else {"margin_bands"}
+                exclude=(set() if self.pricing.margin_bands else {"margin_bands"})
+                | (set() if self.pricing.ccf != DEFAULT_CCF else {"ccf"})
             ),
             "limits": self.limits.model_dump(),
             "policy": self.policy.to_data(),

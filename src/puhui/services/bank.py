@@ -34,6 +34,7 @@ import polars as pl
 from puhui import customers
 from puhui.borrower.messages import CobMessages, MessageStore
 from puhui.db import Database
+from puhui.errors import ConflictError
 from puhui.governance import approvals, audit, monitoring
 from puhui.governance.approvals import SYSTEM_CHECKER, SYSTEM_MAKER
 from puhui.governance.baseline import build_baseline, write_baseline
@@ -286,13 +287,20 @@ def _simulate(
     prospects: pl.DataFrame,
     report: Reporter,
 ) -> dict[str, Any]:
-    """Drawdowns over the first month, then daily COB with repayments by behaviour."""
+    """Drawdowns over the first month, then daily COB with repayments by behaviour.
+
+    The behaviour follows the strategy simulator's plan (`puhui.portfolio.behaviour`): at each
+    due date a borrower still paying defaults with the monthly hazard of its 12-month true PD,
+    1 - (1 - true_pd)^(1/12), and never pays again; otherwise the installment is paid late
+    with `late_payment_prob`, 5-25 days after it fell due (then cured), or on time, and now and
+    then with a prepayment of principal.
+    """
     db = lending.db
     rng = random.Random(config.seed)
     with db.read():
         lines = db.all("SELECT id, customer_id, limit_minor FROM lending_lines ORDER BY id")
     hooks = prospects.select(
-        ["customer_id", "drawdown_propensity", "early_repay_prob", "late_payment_prob"]
+        ["customer_id", "drawdown_propensity", "early_repay_prob", "late_payment_prob", "true_pd"]
     )
     behaviour = {r[0]: r[1:] for r in hooks.iter_rows()}
     weights = np.array([behaviour[c][0] for _, c, _ in lines], dtype=np.float64)
@@ -307,6 +315,9 @@ def _simulate(
     terms = (5, 10, 20)
     advance = report("simulate days / 模拟营业日", config.days)
     loans = repaid = late = early = 0
+    defaulted: set[str] = set()
+    owner = {line_id: cust for line_id, cust, _ in lines}
+    later: dict[date, list[tuple[int, int, int]]] = {}  # day -> (loan, installment, amount)
     day = lending.business_date()
     for d in range(config.days):
         requests = []
@@ -320,14 +331,20 @@ def _simulate(
                 )
         if requests:
             loans += sum(1 for r in lending.drawdown_many(requests) if r.created)
-        due = lending.installments_due(day)
-        owner = {line_id: cust for line_id, cust, _ in lines}
-        for loan_id, n, amount, line_id in due:
-            _, early_p, late_p = behaviour[owner[line_id]]
-            if amount <= 0:
+        payments = later.pop(day, [])
+        for loan_id, n, amount, line_id in lending.installments_due(day):
+            customer = owner[line_id]
+            _, early_p, late_p, true_pd = behaviour[customer]
+            if amount <= 0 or customer in defaulted:
+                continue
+            if rng.random() < 1 - (1 - float(true_pd)) ** (1 / 12):
+                defaulted.add(customer)  # stops paying for good
                 continue
             if rng.random() < late_p:
                 late += 1
+                when = day + timedelta(days=rng.randint(5, 25))
+                # pays the installment and the overdue interest it ran up (~2% at most)
+                later.setdefault(when, []).append((int(loan_id), n, int(amount) * 103 // 100))
                 continue
             pay = int(amount)
             if rng.random() < early_p * 0.1:
@@ -335,7 +352,12 @@ def _simulate(
                 # never beyond the payoff (servicing refuses more than payoff + tolerance)
                 pay = min(pay, int(lending.quote(int(loan_id))["total_minor"]))
                 early += 1
-            lending.repay(int(loan_id), Money(pay, "CNY").format(), f"sim-rp-{loan_id}-{n}", day)
+            payments.append((int(loan_id), n, pay))
+        for loan_id, n, pay in payments:
+            try:
+                lending.repay(loan_id, Money(pay, "CNY").format(), f"sim-rp-{loan_id}-{n}", day)
+            except ConflictError:  # a late payment on a loan prepaid meanwhile
+                continue
             repaid += 1
         lending.run_cob(day)  # runs `monitor` after the close (`LendingService.after_cob`)
         day = day + timedelta(days=1)
@@ -343,7 +365,8 @@ def _simulate(
     return {
         "loans": loans,
         "repayments": repaid,
-        "missed_installments": late,
+        "late_installments": late,
+        "defaulted_borrowers": len(defaulted),
         "early_repayments": early,
         "business_date": lending.business_date().isoformat(),
     }

@@ -20,7 +20,9 @@ resumes at the first step not done, and running a date again changes nothing):
 5. `write_off` — loans at the product's write-off DPD: every receivable to write-off expense.
 6. `freeze`    — every line of a customer with a loan at the product's freeze DPD, or written
                  off, is frozen (no new drawdowns until an operator unfreezes it).
-7. `advance`   — the business date moves to the next date.
+7. `summarise` — the console's daily summaries (`summary`): ledger transfers per day and
+                 code (only those since the last run), the book by bucket, active lines.
+8. `advance`   — the business date moves to the next date.
 
 The per-loan changes are single SQL statements over all loans; the general ledger gets ONE
 aggregated transfer per currency per step per day, with a deterministic id (via the outbox).
@@ -36,13 +38,14 @@ from typing import Any
 from puhui.errors import ValidationError
 from puhui.lending.interest import ACTUAL_YEAR_DAYS, ACTUAL_YEARS, day_weight
 from puhui.rate import PPM
+from puhui.servicing import summary
 from puhui.servicing.catalog import business_day
 from puhui.servicing.chart import Code, TransferCode, transfer_id
 from puhui.servicing.loans import age
 from puhui.servicing.outbox import Posting, enqueue
 from puhui.servicing.store import Db
 
-STEPS = ("accrue", "penalty", "bill", "age", "write_off", "freeze", "advance")
+STEPS = ("accrue", "penalty", "bill", "age", "write_off", "freeze", "summarise", "advance")
 
 #: The accrual divisor and a day's weight, as SQL over a loan row (`lending.interest`).
 _DIV = (
@@ -233,6 +236,11 @@ def _freeze(db: Db, day: date) -> StepResult:
     return max(int(cursor.rowcount or 0), 0), []
 
 
+def _summarise(db: Db, day: date) -> StepResult:
+    """The day's summaries for the console (`puhui.servicing.summary`): no postings."""
+    return summary.summarise(db, day), []
+
+
 def _advance(db: Db, day: date) -> StepResult:
     db.execute("UPDATE lending_state SET business_day = ? WHERE k = 1", (day.toordinal() + 1,))
     return 0, []
@@ -245,6 +253,7 @@ _STEP_FUNCTIONS: dict[str, Callable[[Db, date], StepResult]] = {
     "age": _age,
     "write_off": _write_off,
     "freeze": _freeze,
+    "summarise": _summarise,
     "advance": _advance,
 }
 

@@ -147,6 +147,32 @@ CREATE TABLE IF NOT EXISTS lending_cob_steps (
     loans INTEGER NOT NULL,
     PRIMARY KEY (business_day, step)
 );
+-- daily summaries kept by COB's summarise step (puhui.servicing.summary)
+CREATE TABLE IF NOT EXISTS lending_daily_transfers (
+    day INTEGER NOT NULL,
+    ledger INTEGER NOT NULL,
+    code INTEGER NOT NULL,
+    transfers BIGINT NOT NULL,
+    amount TEXT NOT NULL,
+    PRIMARY KEY (day, ledger, code)
+);
+CREATE TABLE IF NOT EXISTS lending_summary_state (
+    k INTEGER PRIMARY KEY CHECK (k = 1),
+    transfers_through BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lending_daily_book (
+    business_day INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    loans BIGINT NOT NULL,
+    principal_outstanding BIGINT NOT NULL,
+    PRIMARY KEY (business_day, currency, bucket)
+);
+CREATE TABLE IF NOT EXISTS lending_daily_lines (
+    business_day INTEGER PRIMARY KEY,
+    active_lines BIGINT NOT NULL,
+    customers BIGINT NOT NULL
+);
 """
 
 

@@ -66,21 +66,95 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "dash.approval_rate": ("审批通过率", "Approval rate"),
     "dash.expected_loss": ("预期损失", "Expected loss"),
     "dash.expected_loss.note": (
-        "预期损失 = 违约概率 × 违约损失率 × 授信额度（已批准的决策）",
-        "Expected loss = PD × LGD × credit limit, over approved decisions",
+        "预期损失 = 违约概率 × 违约损失率 × 违约风险暴露；"
+        "暴露 = 已用余额 + 信用转换系数 × 未用额度。"
+        "违约概率取授予该额度的最新决策（decision_audit），违约损失率与转换系数取该决策的策略"
+        "（governance_strategies），余额取在贷借据（lending_loans），额度取 lending_lines；"
+        "逾期 90 天及以上的借据按违约计（概率 1），冻结或到期的额度不计未用部分。",
+        "Expected loss = PD × LGD × EAD, with EAD = drawn balance + CCF × undrawn limit. PD from "
+        "the newest decision naming the line (decision_audit); LGD and CCF from that decision's "
+        "strategy (governance_strategies); balances from active loans (lending_loans); limits "
+        "from lending_lines. Loans 90+ days past due count as defaulted (PD 1); frozen or expired "
+        "lines add no undrawn exposure.",
+    ),
+    "dash.el.drawn": ("已用部分", "Drawn"),
+    "dash.el.undrawn": ("未用额度部分", "Undrawn"),
+    "dash.el.ead": ("违约风险暴露", "EAD"),
+    "dash.el.rate": ("占暴露", "of EAD"),
+    "dash.el.params": ("违约损失率 {lgd}，信用转换系数 {ccf}", "LGD {lgd}, CCF {ccf}"),
+    "dash.el.no_pd": (
+        "{n} 个额度没有决策记录，未计入",
+        "{n} lines have no decision and are left out",
     ),
     "dash.cost": ("单账户成本", "Cost per account"),
     "dash.cost.note": (
-        "数据库占用的存储按客户数平均，以及每户平均的总账转账笔数",
-        "Database storage per customer account, and ledger transfers per account",
+        "数据库占用的存储按客户数平均，以及每户平均的总账转账笔数（ledger_transfers）",
+        "Database storage per customer account, and ledger transfers (ledger_transfers) "
+        "per account",
+    ),
+    "dash.it_cost": ("每户每年 IT 成本", "IT cost per account-year"),
+    "dash.it_cost.unit": ("元/户·年", "yuan / account-year"),
+    "dash.it_cost.storage": ("存储", "storage"),
+    "dash.it_cost.models": ("模型调用", "model calls"),
+    "dash.it_cost.scale": (
+        "{accounts} 户规模：需 {machines} 台 {cores} 核机器，按整年预置计 ¥{yuan}/户·年",
+        "At {accounts} accounts: {machines} machines of {cores} cores, "
+        "¥{yuan} per account-year provisioned",
+    ),
+    "dash.it_cost.none": (
+        "运行 `puhui cost report --save` 后显示",
+        "Shown after `puhui cost report --save`",
+    ),
+    "dash.it_cost.note": (
+        "本机实测每笔工作的 CPU 秒数与每户、每笔转账的存储字节，按 prices.toml 的单价与业务量折算"
+        "（cost_reports；模型调用取自 ai_calls）",
+        "CPU-seconds per unit of work and bytes per account and per transfer measured on this "
+        "machine, priced with prices.toml's unit prices and workload (cost_reports; model calls "
+        "from ai_calls)",
+    ),
+    "dash.as_of": (
+        "截至 {day} 日终（日终汇总 lending_daily_book、lending_daily_lines）",
+        "As of the close of {day} (COB's summaries lending_daily_book, lending_daily_lines)",
+    ),
+    "dash.customers.note": (
+        "客户资料、授信与决策中出现过的不同客户（platform_customers、lending_lines、decision_audit）",
+        "Distinct customers in profiles, credit lines and decisions "
+        "(platform_customers, lending_lines, decision_audit)",
+    ),
+    "dash.active_lines.note": (
+        "状态为正常的授信额度（lending_lines）",
+        "Credit lines whose status is active (lending_lines)",
+    ),
+    "dash.outstanding.note": (
+        "未结清借据的剩余本金，不含利息与罚息（lending_loans）",
+        "Principal outstanding on loans not closed, without interest or penalties (lending_loans)",
+    ),
+    "dash.approval_rate.note": (
+        "全部决策中批准的比例，含批量预授信与实时申请（decision_audit）",
+        "Approvals among all decisions, batch pre-approval and real-time alike (decision_audit)",
+    ),
+    "dash.dpd.note": (
+        "未结清借据按当前逾期天数分档的笔数与本金（lending_loans）",
+        "Loans not closed, by their current days past due: count and principal (lending_loans)",
+    ),
+    "dash.decisions.note": (
+        "每日各结果的决策笔数，最近 30 个有决策的日期（decision_audit）",
+        "Decisions per day by outcome, the newest 30 days that have any (decision_audit)",
+    ),
+    "dash.volume.note": (
+        "主币种总账每日转账笔数与金额，最近 30 天（日终汇总 lending_daily_transfers，"
+        "加上次日终后的 ledger_transfers）",
+        "Transfers and their amount per day on the main currency's ledger, newest 30 days "
+        "(COB's summary lending_daily_transfers, plus ledger_transfers since the last close)",
     ),
     "dash.bytes_per_account": ("字节/户", "bytes / account"),
     "dash.transfers_per_account": ("笔转账/户", "transfers / account"),
     "dash.dpd": ("逾期分布（DPD 分档）", "Days past due by bucket"),
     "dash.vintage": ("账龄曲线（Vintage）", "Vintage curves"),
     "dash.vintage.note": (
-        "各放款月份的借据，在第 N 期到期后仍未还清的比例",
-        "Share of each disbursal month's loans with installment N past due and unpaid",
+        "各放款月份的借据，在第 N 期到期后仍未还清的比例（lending_loans、lending_installments）",
+        "Share of each disbursal month's loans with installment N past due and unpaid "
+        "(lending_loans, lending_installments)",
     ),
     "dash.decisions": ("每日决策", "Decisions per day"),
     "dash.volume": ("每日转账金额", "Transfer volume per day"),

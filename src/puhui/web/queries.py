@@ -32,9 +32,10 @@ from puhui.ledger.store import u128
 from puhui.lending.products import default_product
 from puhui.population.generator import NON_FEATURES
 from puhui.rate import PPM, Rate
+from puhui.risk.exposure import DEFAULT_CCF, DEFAULT_DPD, LineExposure, undrawn_limit
 from puhui.risk.pricing import PricingParams
 
-#: Loss given default used for the expected-loss panel: the pricing default.
+#: Loss given default for a line whose strategy is not in the registry: the pricing default.
 DEFAULT_LGD = PricingParams().lgd
 
 #: The synthetic population's ground truth and behaviour hooks: never shown as customer data.
@@ -78,6 +79,61 @@ class Portfolio:
     active_lines: int
     loans: int
     outstanding: dict[str, int] = field(default_factory=dict)  # currency -> minor units
+    as_of: str = ""  # the close of business the figures are from; "" when read live
+
+
+def _percents(values: set[Decimal]) -> str:
+    """`{0.85, 0.6}` -> "60%/85%"."""
+    return "/".join(f"{float(v * 100):g}%" for v in sorted(values))
+
+
+@dataclass
+class LineRow:
+    """A credit line and its exposure (None when no decision gives it a PD)."""
+
+    line_id: str
+    currency: str
+    limit_minor: int
+    status: str
+    exposure: LineExposure | None
+
+
+@dataclass
+class ExpectedLoss:
+    """One currency's expected loss over credit lines, in minor units (Decimals until shown)."""
+
+    currency: str
+    lines: int = 0
+    lines_without_pd: int = 0
+    drawn: int = 0  # EAD of drawn balances: principal outstanding of active loans
+    undrawn: int = 0  # limit still available on active, unexpired lines
+    ead_undrawn: Decimal = Decimal(0)  # CCF x undrawn
+    el_drawn: Decimal = Decimal(0)
+    el_undrawn: Decimal = Decimal(0)
+    lgd: set[Decimal] = field(default_factory=set)  # the LGDs and CCFs the lines' strategies use
+    ccf: set[Decimal] = field(default_factory=set)
+
+    @property
+    def ead(self) -> Decimal:
+        return self.drawn + self.ead_undrawn
+
+    @property
+    def total(self) -> int:
+        """EL in whole minor units (rounded once, half-even)."""
+        return int((self.el_drawn + self.el_undrawn).to_integral_value())
+
+    @property
+    def lgd_text(self) -> str:
+        return _percents(self.lgd)
+
+    @property
+    def ccf_text(self) -> str:
+        return _percents(self.ccf)
+
+    @property
+    def rate(self) -> float | None:
+        """EL as a share of EAD."""
+        return float((self.el_drawn + self.el_undrawn) / self.ead) if self.ead else None
 
 
 @dataclass
@@ -178,22 +234,83 @@ class ReadModel:
             )
         return [CodeTotals(k[0], k[1], *sums[k]) for k in sorted(sums)]
 
+    def _transfer_summary(
+        self, conn: Any, tables: set[str], where: str = "", params: Sequence[Any] = ()
+    ) -> dict[tuple[int, int, int], list[int]] | None:
+        """(UTC day, ledger, code) -> [transfers, amount]: COB's daily summary
+        (`lending_daily_transfers`, puhui.servicing.summary) plus the transfers after its
+        watermark; None when there is no summary yet (the caller scans `ledger_transfers`)."""
+        if not {"lending_daily_transfers", "lending_summary_state"} <= tables:
+            return None
+        state = self._rows(conn, "SELECT transfers_through FROM lending_summary_state")
+        if not state:
+            return None
+        cond = f" WHERE {where}" if where else ""
+        out: dict[tuple[int, int, int], list[int]] = {}
+        for d, ledger, code, n, amount in self._rows(
+            conn,
+            f"SELECT day, ledger, code, transfers, amount FROM lending_daily_transfers{cond}",
+            params,
+        ):
+            out[(int(d), int(ledger), int(code))] = [int(n), int(amount)]
+        day_ns = 86_400_000_000_000
+        tail = self._sums(
+            conn,
+            "ledger_transfers",
+            (f"timestamp / {day_ns}", "ledger", "code"),
+            ("amount",),
+            "timestamp > ?",
+            (int(state[0][0]),),
+        )
+        for key, (n, amount) in tail.items():
+            cell = out.setdefault((int(key[0]), int(key[1]), int(key[2])), [0, 0])
+            cell[0] += n
+            cell[1] += amount
+        return out
+
     def transfers_by_code(self) -> list[TransferTotals] | None:
         with self._conn() as conn:
-            if "ledger_transfers" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "ledger_transfers" not in tables:
                 return None
-            sums = self._sums(conn, "ledger_transfers", ("ledger", "code"), ("amount",))
+            summary = self._transfer_summary(conn, tables)
+            if summary is None:
+                sums = self._sums(conn, "ledger_transfers", ("ledger", "code"), ("amount",))
+            else:
+                sums = {}
+                for (_, ledger, code), (n, amount) in summary.items():
+                    cell = sums.setdefault((ledger, code), [0, 0])
+                    cell[0] += n
+                    cell[1] += amount
         return [TransferTotals(k[0], k[1], *sums[k]) for k in sorted(sums)]
 
     def transfers_per_day(self, ledger: int, days: int = 30) -> list[tuple[str, int, int]] | None:
         """(UTC date, transfers, amount) for one ledger over the last `days` days with data.
 
-        Timestamps are ns since the epoch and the transfers' key, so the window is a range
-        scan of the newest rows, not of the whole table.
+        From COB's daily summary when there is one; else timestamps (ns since the epoch, the
+        transfers' key) make the window a range scan of the newest rows.
         """
+        epoch = date(1970, 1, 1).toordinal()
         with self._conn() as conn:
-            if "ledger_transfers" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "ledger_transfers" not in tables:
                 return None
+            summary = self._transfer_summary(conn, tables, "ledger = ?", (ledger,))
+            if summary is not None:
+                per_day: dict[int, list[int]] = {}
+                for (d, led, _), (n, amount) in summary.items():
+                    if led == ledger:
+                        cell = per_day.setdefault(d, [0, 0])
+                        cell[0] += n
+                        cell[1] += amount
+                if not per_day:
+                    return []
+                since_day = max(per_day) - days + 1
+                return [
+                    (date.fromordinal(epoch + d).isoformat(), per_day[d][0], per_day[d][1])
+                    for d in sorted(per_day)
+                    if d >= since_day
+                ]
             newest = self._rows(conn, "SELECT MAX(timestamp) FROM ledger_transfers")[0][0]
             if newest is None:
                 return []
@@ -207,7 +324,6 @@ class ReadModel:
                 "timestamp >= ? AND ledger = ?",
                 (since, ledger),
             )
-        epoch = date(1970, 1, 1).toordinal()
         return [
             (date.fromordinal(epoch + k[0]).isoformat(), sums[k][0], sums[k][1])
             for k in sorted(sums)
@@ -215,16 +331,52 @@ class ReadModel:
 
     def transfer_count(self) -> int | None:
         with self._conn() as conn:
-            if "ledger_transfers" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "ledger_transfers" not in tables:
                 return None
+            summary = self._transfer_summary(conn, tables)
+            if summary is not None:
+                return sum(n for n, _ in summary.values())
             return int(self._rows(conn, "SELECT COUNT(*) FROM ledger_transfers")[0][0])
 
     # -- lending --------------------------------------------------------------------------
+    def _book_day(self, conn: Any, tables: set[str]) -> int | None:
+        """The newest business day whose close COB summarised (`lending_daily_lines`)."""
+        if not {"lending_daily_book", "lending_daily_lines"} <= tables:
+            return None
+        newest = self._rows(conn, "SELECT MAX(business_day) FROM lending_daily_lines")[0][0]
+        return None if newest is None else int(newest)
+
     def portfolio(self) -> Portfolio | None:
+        """Customers holding lines, active lines, open loans and their principal outstanding:
+        as of the last close of business (COB's summary; `as_of` says which), or from the
+        tables themselves before any COB."""
         with self._conn() as conn:
             tables = self._tables(conn)
             if not {"lending_lines", "lending_loans"} <= tables:
                 return None
+            day = self._book_day(conn, tables)
+            if day is not None:
+                customers, active = self._rows(
+                    conn,
+                    "SELECT customers, active_lines FROM lending_daily_lines"
+                    " WHERE business_day = ?",
+                    (day,),
+                )[0]
+                loans = self._rows(
+                    conn,
+                    "SELECT currency, SUM(loans), SUM(principal_outstanding)"
+                    " FROM lending_daily_book WHERE business_day = ?"
+                    " GROUP BY currency ORDER BY currency",
+                    (day,),
+                )
+                return Portfolio(
+                    customers=int(customers),
+                    active_lines=int(active),
+                    loans=sum(int(r[1]) for r in loans),
+                    outstanding={str(r[0]): int(r[2] or 0) for r in loans},
+                    as_of=day_text(day),
+                )
             customers, active = self._rows(
                 conn,
                 "SELECT COUNT(DISTINCT customer_id), "
@@ -243,15 +395,26 @@ class ReadModel:
             )
 
     def dpd_buckets(self) -> list[tuple[str, int, int]] | None:
-        """(bucket, loans, principal outstanding) for open loans, in bucket order."""
+        """(bucket, loans, principal outstanding) for open loans, in bucket order: as of the
+        last close of business (COB's summary) once there is one."""
         with self._conn() as conn:
-            if "lending_loans" not in self._tables(conn):
+            tables = self._tables(conn)
+            if "lending_loans" not in tables:
                 return None
-            rows = self._rows(
-                conn,
-                "SELECT bucket, COUNT(*), SUM(principal_outstanding) FROM lending_loans "
-                "WHERE status <> 'closed' GROUP BY bucket",
-            )
+            day = self._book_day(conn, tables)
+            if day is not None:
+                rows = self._rows(
+                    conn,
+                    "SELECT bucket, SUM(loans), SUM(principal_outstanding)"
+                    " FROM lending_daily_book WHERE business_day = ? GROUP BY bucket",
+                    (day,),
+                )
+            else:
+                rows = self._rows(
+                    conn,
+                    "SELECT bucket, COUNT(*), SUM(principal_outstanding) FROM lending_loans "
+                    "WHERE status <> 'closed' GROUP BY bucket",
+                )
         found = {str(r[0]): (int(r[1]), int(r[2] or 0)) for r in rows}
         order = [b for b in BUCKETS if b in found] + sorted(set(found) - set(BUCKETS))
         return [(b, *found[b]) for b in order]
@@ -570,23 +733,112 @@ class ReadModel:
             totals[str(outcome)] += int(n)
         return ApprovalStats(sum(totals.values()), dict(totals), sorted(per.items())[-days:])
 
-    def expected_loss(self, lgd: Decimal = DEFAULT_LGD) -> dict[str, int] | None:
-        """Σ PD × LGD × limit over approved decisions, per currency, in minor units.
+    def line_exposures(self) -> list[LineRow] | None:
+        """Every credit line with its PD, LGD, CCF, drawn and undrawn amounts (`LineExposure`).
 
-        The exposure is the whole limit, as if every line were drawn in full: conservative.
-        (A credit-conversion factor on the undrawn part is the refinement to make.)
+        Tables: `lending_lines` (limit, status, expiry), `lending_loans` (principal outstanding
+        of active loans, and their days past due), `lending_state` (business day),
+        `decision_audit` (the PD of the newest decision that names the line) and
+        `governance_strategies` (that decision's strategy: its `pricing.lgd` and `pricing.ccf`).
+        A line no decision names has no PD: it is counted apart, never guessed.
         """
         with self._conn() as conn:
-            if "decision_audit" not in self._tables(conn):
+            tables = self._tables(conn)
+            if not {"lending_lines", "lending_loans", "lending_state"} <= tables:
+                return None
+            state = self._rows(conn, "SELECT business_day FROM lending_state")
+            today = int(state[0][0]) if state else 0
+            lines = self._rows(
+                conn, "SELECT id, currency, limit_minor, status, expires_day FROM lending_lines"
+            )
+            drawn: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for line_id, performing, defaulted in self._rows(
+                conn,
+                "SELECT line_id, "
+                f"SUM(CASE WHEN dpd < {DEFAULT_DPD} THEN principal_outstanding ELSE 0 END), "
+                f"SUM(CASE WHEN dpd >= {DEFAULT_DPD} THEN principal_outstanding ELSE 0 END) "
+                "FROM lending_loans WHERE status = 'active' GROUP BY line_id",
+            ):
+                drawn[str(line_id)] = [int(performing or 0), int(defaulted or 0)]
+            latest: dict[str, tuple[str, float, str]] = {}
+            if "decision_audit" in tables:
+                for line_id, decided_at, pd, version in self._rows(
+                    conn,
+                    "SELECT line_id, decided_at, pd, strategy_version FROM decision_audit "
+                    "WHERE line_id IS NOT NULL",
+                ):
+                    key = str(line_id)
+                    if key not in latest or str(decided_at) >= latest[key][0]:
+                        latest[key] = (str(decided_at), float(pd), str(version))
+            params: dict[str, tuple[Decimal, Decimal]] = {}
+            if "governance_strategies" in tables:
+                for version, data in self._rows(
+                    conn, "SELECT version, data_json FROM governance_strategies"
+                ):
+                    pricing = json.loads(data).get("pricing", {})
+                    params[str(version)] = (
+                        Decimal(str(pricing.get("lgd", DEFAULT_LGD))),
+                        Decimal(str(pricing.get("ccf", DEFAULT_CCF))),
+                    )
+        out = []
+        for line_id, currency, limit_minor, status, expires_day in lines:
+            key = str(line_id)
+            performing, defaulted = drawn.get(key, (0, 0))
+            available = str(status) == "active" and int(expires_day) >= today
+            undrawn = undrawn_limit(int(limit_minor), performing + defaulted, available=available)
+            decided = latest.get(key)
+            exposure = None
+            if decided is not None:
+                lgd, ccf = params.get(decided[2], (DEFAULT_LGD, DEFAULT_CCF))
+                exposure = LineExposure(
+                    pd=Decimal(str(decided[1])),
+                    lgd=lgd,
+                    ccf=ccf,
+                    drawn=performing,
+                    defaulted=defaulted,
+                    undrawn=undrawn,
+                )
+            out.append(LineRow(key, str(currency), int(limit_minor), str(status), exposure))
+        return out
+
+    def expected_loss(self) -> dict[str, ExpectedLoss] | None:
+        """EL = PD x LGD x EAD summed over credit lines, per currency, drawn and undrawn apart.
+
+        EAD = drawn balance + CCF x undrawn limit (`puhui.risk.exposure`); see `line_exposures`
+        for the tables read.
+        """
+        rows = self.line_exposures()
+        if rows is None:
+            return None
+        totals: dict[str, ExpectedLoss] = {}
+        for row in rows:
+            t = totals.setdefault(row.currency, ExpectedLoss(row.currency))
+            t.lines += 1
+            e = row.exposure
+            if e is None:
+                t.lines_without_pd += 1
+                continue
+            t.drawn += e.ead_drawn
+            t.undrawn += e.undrawn
+            t.ead_undrawn += e.ead_undrawn
+            t.el_drawn += e.el_drawn
+            t.el_undrawn += e.el_undrawn
+            t.lgd.add(e.lgd)
+            t.ccf.add(e.ccf)
+        return dict(sorted(totals.items()))
+
+    def cost_report(self) -> dict[str, Any] | None:
+        """The newest `puhui cost report --save` (table `cost_reports`, puhui.cost)."""
+        with self._conn() as conn:
+            if "cost_reports" not in self._tables(conn):
                 return None
             rows = self._rows(
-                conn,
-                "SELECT currency, pd, limit_minor FROM decision_audit WHERE outcome = 'approve'",
+                conn, "SELECT report_json FROM cost_reports ORDER BY created_at DESC LIMIT 1"
             )
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for currency, pd, limit_minor in rows:
-            totals[str(currency)] += Decimal(str(pd)) * lgd * int(limit_minor)
-        return {c: int(v.to_integral_value()) for c, v in sorted(totals.items())}
+        if not rows:
+            return None
+        report: dict[str, Any] = json.loads(rows[0][0])
+        return report
 
     # -- models ---------------------------------------------------------------------------
     def models(self) -> list[dict[str, Any]] | None:

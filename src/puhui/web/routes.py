@@ -339,6 +339,7 @@ def dashboard(request: Request) -> Response:
         customers=customers,
         approvals=approvals,
         expected_loss=reader.expected_loss(),
+        cost_report=reader.cost_report(),
         bytes_per_account=(ledger_size // accounts) if accounts else None,
         transfers_per_account=(transfers / accounts) if accounts else None,
         dpd_chart=charts.dpd_buckets(dpd, viewer.t) if dpd else None,
