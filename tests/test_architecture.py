@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
     "marketing": 4,
     "assist": 4,
+    "reports": 4,  # due-diligence reports: analysis of a business applicant, rendering, audit
     # interfaces
     "api": 5,
     "web": 5,
