@@ -19,6 +19,7 @@ from puhui.cli import (
     model,
     monitor,
     population,
+    report,
     risk,
     server,
     servicing,
@@ -58,6 +59,7 @@ app.command("simulate")(simulate.simulate)
 app.command("optimise")(simulate.optimise)
 app.add_typer(marketing.app, name="marketing")
 app.add_typer(assist.app, name="assist")
+app.add_typer(report.app, name="report")
 
 
 @app.command()
