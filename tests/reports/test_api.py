@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from puhui.population.business import generate_business
@@ -48,3 +49,17 @@ def test_due_diligence_over_http(server: Server) -> None:
         assert analyst.get(f"/v1/reports/{'0' * 32}/html").status_code == 404
     with server.client("admin") as admin:
         assert admin.get("/v1/reports").status_code == 200
+    # the console lists it for risk analysts and rebuilds it identically; agents may not see it
+    with httpx.Client(base_url=server.base_url) as console:
+        console.post("/console/login", data={"api_key": server.keys["risk_analyst"]})
+        page = console.get("/console/reports?lang=en")
+        assert page.status_code == 200 and "Small-business due-diligence reports" in page.text
+        assert f"/console/reports/{entry}" in page.text and case.applicant["uscc"] in page.text
+        shown = console.get(f"/console/reports/{entry}")
+        assert shown.status_code == 200 and shown.content == made.content
+        assert shown.headers["x-report-identical"] == "true"
+        assert "script-src 'unsafe-inline'" in shown.headers["content-security-policy"]
+        assert console.get(f"/console/reports/{'0' * 32}").status_code == 404
+    with httpx.Client(base_url=server.base_url) as console:
+        console.post("/console/login", data={"api_key": server.keys["agent"]})
+        assert console.get("/console/reports").status_code == 403
