@@ -94,3 +94,25 @@ def test_same_inputs_same_facts() -> None:
     a, _, _ = _analyse(8)
     b, _, _ = _analyse(8)
     assert a.to_dict() == b.to_dict()
+
+
+def test_embeddings_categorise_rows_no_rule_knows() -> None:
+    from puhui.reports.categorise import categorise
+    from puhui.reports.statement import Transaction
+
+    memos = [
+        (10_000, "Customer payment, invoice 123", "sales"),
+        (-10_000, "Office rent March", "rent"),
+        (-10_000, "Staff salary", "payroll"),
+        (-10_000, "Electricity bill", "utilities"),
+        (-10_000, "Loan installment", "loan_repayment"),
+    ]
+    rows = [
+        Transaction(f"T{i}", date(2025, 1, 1), amount, None, "某公司", "35001", memo)
+        for i, (amount, memo, _) in enumerate(memos)
+    ]
+    by_rules = categorise(rows, set())
+    assert [c.method for c in by_rules] == ["default"] * len(rows)
+    by_meaning = categorise(rows, set(), embeddings=True)
+    assert [c.category for c in by_meaning] == [want for _, _, want in memos]
+    assert {c.method for c in by_meaning} == {"embedding"}

@@ -160,9 +160,12 @@ def test_pdf_opens_and_the_chart_drew(built: Built, tmp_path: Path) -> None:
         assert width > 200 and height > 200
         ink = sum(1 for i in range(0, len(pixels), 3) if pixels[i] < 200)
         assert ink > 500, page  # the page is not blank
-        grey_bars = max(grey_bars, sum(
-            1 for i in range(0, len(pixels), 3)
-            if abs(pixels[i] - 0xAA) < 14 and abs(pixels[i + 1] - 0xB7) < 14
-            and abs(pixels[i + 2] - 0xB8) < 14
-        ))  # fmt: skip
-    assert grey_bars > 150  # the expense bars of the monthly chart
+        exact = [  # the expense bars' grey, to within 3 levels: text antialiasing is not
+            i
+            for i in range(0, len(pixels), 3)
+            if abs(pixels[i] - 0xAA) <= 3
+            and abs(pixels[i + 1] - 0xB7) <= 3
+            and abs(pixels[i + 2] - 0xB8) <= 3
+        ]
+        grey_bars = max(grey_bars, len(exact))
+    assert grey_bars > 1000  # the monthly chart's expense bars (a blank chart leaves < 10)

@@ -44,6 +44,9 @@ def due_diligence(
     large_model: bool = typer.Option(
         False, "--narrative-llm", help="Draft the narrative with the configured large model."
     ),
+    embeddings: bool = typer.Option(
+        False, "--embeddings", help="Categorise rows no rule knows with the embeddings (~5 s)."
+    ),
     record: bool = typer.Option(True, "--record/--no-record", help="Record in the audit."),
     json_output: bool = JSON,
 ) -> None:
@@ -59,8 +62,13 @@ def due_diligence(
         from puhui.ai.gateway import open_gateway
 
         gateway = open_gateway()
-    built = build(_read(applicant, "applicant"), _read(statement, "statement"), lang,
-                  gateway=gateway)  # fmt: skip
+    built = build(
+        _read(applicant, "applicant"),
+        _read(statement, "statement"),
+        lang,
+        gateway=gateway,
+        embeddings=embeddings,
+    )
     data = built.output(fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

@@ -95,13 +95,14 @@ class Built:
     applicant_sha256: str
     statement_sha256: str
     narrative: dict[str, Any]
+    embeddings: bool = False
 
     @property
     def html_sha256(self) -> str:
         return hashlib.sha256(self.html.encode("utf-8")).hexdigest()
 
     def versions(self) -> dict[str, str]:
-        return {"engine": ENGINE_VERSION, "rules": rulebook().version, "model": _model()["version"]}
+        return _versions(self.embeddings)
 
     def output(self, fmt: str) -> bytes:
         if fmt == "html":
@@ -138,24 +139,39 @@ def build(
     *,
     gateway: Gateway | None = None,
     narrative: dict[str, Any] | None = None,
+    embeddings: bool = False,
 ) -> Built:
     """Analyse and render. `narrative` given (a regeneration) is used as it was recorded."""
     if lang not in LANGS:
         raise ValidationError(f"lang must be one of {', '.join(LANGS)}", field="lang")
     applicant, data = read_applicant(applicant_raw)
     rows = read_statement(statement_raw)
-    analysis = analyse(applicant, rows)
+    analysis = analyse(applicant, rows, embeddings=embeddings)
     applicant_sha = fingerprint(data)
     statement_sha = _statement_fingerprint(rows)
-    versions = {"engine": ENGINE_VERSION, "rules": rulebook().version, "model": _model()["version"]}
+    versions = _versions(embeddings)
     report_id = fingerprint(
         {"applicant": applicant_sha, "statement": statement_sha, "lang": lang, **versions}
     )[:24]
     story = narrative or write_narrative(analysis, lang, show, gateway)
     html = render_html(analysis, lang, report_id=report_id, narrative=story)
     statement_text = statement_raw if isinstance(statement_raw, str) else _decode(statement_raw)
-    return Built(analysis, report_id, lang, html, data, statement_text, applicant_sha,
-                 statement_sha, story)  # fmt: skip
+    return Built(
+        analysis, report_id, lang, html, data, statement_text, applicant_sha, statement_sha,
+        story, embeddings,
+    )  # fmt: skip
+
+
+def _versions(embeddings: bool) -> dict[str, str]:
+    """What a report's content depends on besides its inputs."""
+    from puhui.ai.embeddings import EMBEDDING_MODEL
+
+    return {
+        "engine": ENGINE_VERSION,
+        "rules": rulebook().version,
+        "model": _model()["version"],
+        "embeddings": EMBEDDING_MODEL if embeddings else "off",
+    }
 
 
 def _decode(raw: bytes) -> str:
@@ -240,5 +256,6 @@ def regenerate(db: Database, entry_id: str) -> tuple[Built, bool]:
         entry["lang"],
         narrative={"text": entry["narrative_text"], "source": entry["narrative_source"],
                    "note": ""},
+        embeddings=entry["versions"].get("embeddings", "off") != "off",
     )  # fmt: skip
     return built, built.html_sha256 == entry["html_sha256"]

@@ -37,7 +37,7 @@ def due_diligence(body: DueDiligenceIn, decisions: DecisionsDep, key: RiskAnalys
         gateway = open_gateway(decisions.settings)
     built = store.build(
         json.dumps(body.applicant, ensure_ascii=False), body.statement_csv, body.lang,
-        gateway=gateway,
+        gateway=gateway, embeddings=body.embeddings,
     )  # fmt: skip
     data = built.output(body.format)
     entry = decisions.with_db(

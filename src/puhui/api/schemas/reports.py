@@ -14,6 +14,7 @@ class DueDiligenceIn(BaseModel):
     )
     lang: Literal["zh", "en"] = "zh"
     format: Literal["html", "pdf", "json"] = "html"
+    embeddings: bool = Field(False, description="Categorise rows no rule knows by embeddings")
     narrative_llm: bool = Field(
         False, description="Draft the narrative with the configured large model (fact-checked)"
     )
