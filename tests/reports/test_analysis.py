@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from puhui.lending.schedule import generate_schedule
 from puhui.lending.terms import LoanTerms
@@ -116,3 +119,39 @@ def test_embeddings_categorise_rows_no_rule_knows() -> None:
     by_meaning = categorise(rows, set(), embeddings=True)
     assert [c.category for c in by_meaning] == [want for _, _, want in memos]
     assert {c.method for c in by_meaning} == {"embedding"}
+
+
+_ROW = st.tuples(
+    st.integers(0, 400),  # day offset
+    st.integers(-5_000_000, 5_000_000).filter(lambda v: v != 0),
+    st.sampled_from(["", "厦门某某有限公司", "银联商务股份有限公司", "某小额贷款有限公司"]),
+    st.sampled_from(["", "35001", "35002"]),
+    st.sampled_from(["货款", "转账", "现金支取", "贷款发放", "贷款还款", "代发工资", "?", ""]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_ROW, min_size=1, max_size=60))
+def test_any_statement_analyses_and_every_row_lands_in_one_category(rows: list[Any]) -> None:
+    from datetime import timedelta
+
+    from puhui.reports.statement import Transaction
+
+    applicant = parse_applicant(generate_business(1, months=12).applicant)
+    txns = [
+        Transaction(f"T{i}", date(2025, 1, 1) + timedelta(days=day), amount, None, cp, acct, memo)
+        for i, (day, amount, cp, acct, memo) in enumerate(rows)
+    ]
+    a = analyse(applicant, txns)
+    assert [c.txn.id for c in a.rows] == [t.id for t in txns]
+    amounts = {t.id: t.amount for t in txns}
+    net = 0
+    for c in a.categories:
+        fact = a.facts[c["fact"]]
+        signs = {amounts[r] > 0 for r in fact.rows}
+        assert len(signs) == 1, c  # a category holds money in or money out, never both
+        net += fact.value if signs.pop() else -fact.value
+    assert net == sum(amounts.values())
+    assert a.grade["grade"] in "ABCDE" and a.value("loan.capacity") >= 0
+    every = {t.id for t in txns}
+    assert all(set(f.rows) <= every for f in a.facts.values())
