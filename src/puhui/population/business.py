@@ -313,6 +313,22 @@ def _capped_weights(rng: np.random.Generator, n: int, cap: float) -> np.ndarray:
     return np.asarray(w / w.sum())
 
 
+#: How strongly signs are planted. "clear": as a credit officer would call them at a glance;
+#: "subtle": around or below the detectors' thresholds (to see where detection stops).
+INTENSITY: dict[str, dict[str, tuple[float, float]]] = {
+    "clear": {
+        "share": (0.52, 0.75), "decline": (0.40, 0.60), "loans": (3, 6), "loan_size": (0.3, 0.7),
+        "trips": (4, 8), "back": (0.99, 1.01), "delay": (1, 6), "cash": (3, 7),
+        "cash_size": (0.15, 0.40),
+    },
+    "subtle": {
+        "share": (0.30, 0.50), "decline": (0.15, 0.35), "loans": (2, 3), "loan_size": (0.15, 0.4),
+        "trips": (2, 4), "back": (0.97, 1.03), "delay": (2, 11), "cash": (2, 3),
+        "cash_size": (0.06, 0.15),
+    },
+}  # fmt: skip
+
+
 def generate_business(
     seed: int,
     *,
@@ -321,9 +337,13 @@ def generate_business(
     signs: tuple[str, ...] | None = None,
     sign_rate: float = 0.2,
     txns_per_month: int | None = None,
+    intensity: str = "clear",
 ) -> BusinessCase:
     """One applicant from `seed`. `signs` forces exactly these warning signs; otherwise each
     sign is planted independently with probability `sign_rate`."""
+    if intensity not in INTENSITY:
+        raise ValidationError(f"intensity must be one of {sorted(INTENSITY)}", field="intensity")
+    strength = INTENSITY[intensity]
     if not 12 <= months <= 60:
         raise ValidationError("months must be between 12 and 60", field="months")
     unknown = set(signs or ()) - set(SIGNS)
@@ -361,7 +381,7 @@ def generate_business(
     n_txn = txns_per_month or int(rng.integers(40, 110))
     base = int(np.clip(rng.lognormal(np.log(250_000), 0.5), 80_000, 2_000_000)) * 100
     drift = rng.normal(0.004, 0.004)
-    decline_total = rng.uniform(0.40, 0.60)
+    decline_total = rng.uniform(*strength["decline"])
     planted_rows: dict[str, list[str]] = {s: [] for s in planted}
 
     # customers and suppliers
@@ -371,7 +391,7 @@ def generate_business(
         for _ in range(n_cust)
     ]
     cust_w = _capped_weights(rng, n_cust, 0.18)
-    big_share = rng.uniform(0.52, 0.75) if "concentration" in planted else 0.0
+    big_share = rng.uniform(*strength["share"]) if "concentration" in planted else 0.0
     n_sup = int(rng.integers(5, 15))
     suppliers = [(b.company(city, "有限公司"), b.corporate()) for _ in range(n_sup)]
     sup_w = rng.dirichlet(np.full(n_sup, 1.5))
@@ -474,8 +494,8 @@ def generate_business(
         opened = end - timedelta(days=int(rng.integers(10, 170)))
         debts.append(_debt(rng, str(rng.choice(_LENDERS)), principal, opened, end))
     if "debt_growth" in planted:
-        for _ in range(int(rng.integers(3, 6))):
-            principal = int(mean_revenue * rng.uniform(0.3, 0.7)) // 10_000 * 10_000
+        for _ in range(int(rng.integers(*strength["loans"]))):
+            principal = int(mean_revenue * rng.uniform(*strength["loan_size"])) // 10_000 * 10_000
             opened = end - timedelta(days=int(rng.integers(5, 175)))
             debts.append(_debt(rng, str(rng.choice(_LENDERS)), principal, opened, end, "new"))
     for d in debts:
@@ -498,11 +518,11 @@ def generate_business(
             )
         else:
             via, via_account = b.company(city, "实业有限公司"), b.corporate()  # not declared
-        for _ in range(int(rng.integers(4, 8))):
+        for _ in range(int(rng.integers(*strength["trips"]))):
             month = _add_months(start, int(rng.integers(0, months)))
             amount = int(mean_revenue * rng.uniform(0.15, 0.35)) // 100 * 100
             out_day = _day_in(rng, month)
-            back = amount if rng.random() < 0.6 else int(amount * rng.uniform(0.99, 1.01))
+            back = amount if rng.random() < 0.6 else int(amount * rng.uniform(*strength["back"]))
             b.add(
                 out_day,
                 -amount,
@@ -512,7 +532,7 @@ def generate_business(
                 "rt",
             )
             b.add(
-                out_day + timedelta(days=int(rng.integers(1, 6))),
+                out_day + timedelta(days=int(rng.integers(*strength["delay"]))),
                 back,
                 via,
                 via_account,
@@ -521,12 +541,12 @@ def generate_business(
             )
 
     if "cash_withdrawals" in planted:
-        for _ in range(int(rng.integers(3, 7))):
+        for _ in range(int(rng.integers(*strength["cash"]))):
             month = _add_months(start, int(rng.integers(0, months)))
-            amount = int(mean_revenue * rng.uniform(0.15, 0.40)) // 100_000 * 100_000
+            amount = int(mean_revenue * rng.uniform(*strength["cash_size"])) // 100_000 * 100_000
             b.add(
                 _day_in(rng, month),
-                -max(amount, 2_000_000),
+                -max(amount, 2_000_000 if intensity == "clear" else 500_000),
                 "",
                 "",
                 str(rng.choice(["现金支取", "取现"])),
