@@ -70,6 +70,8 @@ def test_a_generated_applicant_parses() -> None:
         (("request", "amount"), "12.345", "request.amount"),
         (("request", "annual_rate"), "12", "request.annual_rate"),
         (("request", "term_months"), 0, "request.term_months"),
+        (("request", "annual_rate"), "NaN", "request.annual_rate"),
+        (("shareholders", 0, "share"), "Infinity", "shareholders[0].share"),
         (("debts",), [{"lender": "x"}], "debts[0].principal"),
         (
             ("tax_filings",),
@@ -112,6 +114,11 @@ def test_statement_gb18030_with_credit_and_debit_columns() -> None:
         ("交易日期,交易金额\n2025-02-30,1\n", "line 2 date"),
         ("交易流水号,交易日期,交易金额\nA,2025-01-01,1\nA,2025-01-02,1\n", "appears twice"),
         ("交易日期,交易金额\n", "no transactions"),
+        ("交易日期,交易金额\n2025-01-01,1e999999\n", "not an amount"),
+        ("交易日期,交易金额\n0001-01-01,1\n", "outside"),
+        ("交易日期,交易金额\n2001-01-01,1\n2025-01-01,1\n", "at most 3660"),
+        ('交易日期,交易金额\n2025-01-01,"1\x00"\n', "not an amount"),
+        ("交易日期,交易金额,摘要\n2025-01-01,1," + "x" * 200_000 + "\n", "readable CSV"),
     ],
 )
 def test_bad_statements_say_where(text: str, message: str) -> None:

@@ -315,7 +315,7 @@ def _capped_weights(rng: np.random.Generator, n: int, cap: float) -> np.ndarray:
 
 #: How strongly signs are planted. "clear": as a credit officer would call them at a glance;
 #: "subtle": around or below the detectors' thresholds (to see where detection stops).
-INTENSITY: dict[str, dict[str, tuple[float, float]]] = {
+INTENSITY: dict[str, dict[str, tuple[Any, Any]]] = {
     "clear": {
         "share": (0.52, 0.75), "decline": (0.40, 0.60), "loans": (3, 6), "loan_size": (0.3, 0.7),
         "trips": (4, 8), "back": (0.99, 1.01), "delay": (1, 6), "cash": (3, 7),

@@ -99,6 +99,10 @@ def validate_uscc(code: str, field: str = "uscc") -> str:
     return text
 
 
+#: Amounts at or above this many yuan are data errors, not a small business's figures.
+MAX_YUAN = Decimal(10) ** 12
+
+
 def yuan_to_fen(value: Any, field: str) -> int:
     if isinstance(value, bool | float) or value is None:
         raise ValidationError(f"{field} must be a decimal string in yuan", field=field)
@@ -106,7 +110,9 @@ def yuan_to_fen(value: Any, field: str) -> int:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
         raise ValidationError(f"{field}: {value!r} is not an amount", field=field) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or abs(amount) >= MAX_YUAN:
+        raise ValidationError(f"{field}: {value!r} is not an amount below 10^12", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError(f"{field}: {value!r} has more than 2 decimal places", field=field)
     return int(amount * 100)
 
@@ -165,7 +171,7 @@ def parse_applicant(data: Any) -> Applicant:
             share = Decimal(str(s.get("share", "")))
         except InvalidOperation:
             raise ValidationError(f"{where}share is not a number", field=f"{where}share") from None
-        if not Decimal(0) < share <= Decimal(1):
+        if not share.is_finite() or not Decimal(0) < share <= Decimal(1):
             raise ValidationError(f"{where}share must be in (0, 1]", field=f"{where}share")
         shareholders.append(
             Shareholder(
@@ -218,7 +224,7 @@ def parse_applicant(data: Any) -> Applicant:
         raise ValidationError(
             "request.annual_rate is not a number", field="request.annual_rate"
         ) from None
-    if not Decimal(0) <= rate <= Decimal(1):
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
         raise ValidationError(
             "request.annual_rate is a fraction between 0 and 1 (0.12 = 12%)",
             field="request.annual_rate",

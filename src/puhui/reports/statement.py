@@ -30,6 +30,9 @@ _ALIASES = {
     "memo": ("摘要", "用途", "附言", "交易摘要", "memo", "summary"),
 }
 MAX_ROWS = 200_000
+#: A statement spans at most this many days (ten years), within these dates.
+MAX_SPAN_DAYS = 3_660
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +62,14 @@ def _parse_date(text: str, where: str) -> date:
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(
+                f"{where}: {text} is outside {FIRST_DAY.year}-{LAST_DAY.year}", field="statement"
+            )
+        return day
     raise ValidationError(f"{where}: {text!r} is not a date", field="statement")
 
 
@@ -69,7 +77,12 @@ def read_statement(raw: bytes | str) -> list[Transaction]:
     """Every row of the CSV as a `Transaction`, ordered as in the file."""
     text = raw if isinstance(raw, str) else _decode(raw)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise ValidationError(
+            f"the statement is not readable CSV: {error}", field="statement"
+        ) from None
     if not header:
         raise ValidationError("the statement is empty", field="statement")
     names = [h.strip() for h in header]
@@ -93,7 +106,13 @@ def read_statement(raw: bytes | str) -> list[Transaction]:
 
     out: list[Transaction] = []
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    try:
+        body = list(reader)
+    except csv.Error as error:
+        raise ValidationError(
+            f"the statement is not readable CSV: {error}", field="statement"
+        ) from None
+    for line, row in enumerate(body, start=2):
         if not any(c.strip() for c in row):
             continue
         if len(out) >= MAX_ROWS:
@@ -125,4 +144,10 @@ def read_statement(raw: bytes | str) -> list[Transaction]:
         )
     if not out:
         raise ValidationError("the statement has no transactions", field="statement")
+    span = (max(t.date for t in out) - min(t.date for t in out)).days
+    if span > MAX_SPAN_DAYS:
+        raise ValidationError(
+            f"the statement spans {span} days; at most {MAX_SPAN_DAYS} (ten years)",
+            field="statement",
+        )
     return out
