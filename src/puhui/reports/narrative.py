@@ -11,18 +11,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from puhui.ai.router import DataClass, Task, TaskKind
+from puhui.ai.router import get_task
 
 if TYPE_CHECKING:
     from puhui.ai.gateway import Gateway
     from puhui.reports.analysis import Analysis
 
-TASK = Task(
-    "report.narrate",
-    TaskKind.DRAFT,
-    frozenset({DataClass.INTERNAL}),
-    "draft the narrative of a due-diligence report from its computed facts",
-)
+TASK = get_task("report.narrate")  # registered with the gateway's tasks (the AI inventory)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 #: Facts the model may see (cash flows, customers, debt, flags); no identity, no grade.
 NARRATIVE_FACTS = (
