@@ -25,7 +25,8 @@ from puhui.reports.statement import read_statement
 from puhui.reports.store import build
 
 
-def flags(n: int, intensity: str = "clear") -> None:
+def flags(n: int, intensity: str = "clear") -> dict[str, dict[str, float]]:
+    """Per sign: planted count, recall and false-alarm rate (printed, and returned)."""
     hit, miss, false_alarm, quiet = Counter(), Counter(), Counter(), Counter()
     for i in range(n):
         # seeds far from the grade model's training seeds (0..1199) and its holdout (1,000,000+)
@@ -44,12 +45,15 @@ def flags(n: int, intensity: str = "clear") -> None:
         "(12-24 months, each sign planted in ~30%)"
     )
     print(f"  {'sign':<18} {'planted':>7} {'recall':>7} {'false alarm':>12}")
+    figures: dict[str, dict[str, float]] = {}
     for sign in SIGNS:
         planted = hit[sign] + miss[sign]
         clean = false_alarm[sign] + quiet[sign]
         recall = hit[sign] / planted if planted else float("nan")
         alarm = false_alarm[sign] / clean if clean else float("nan")
         print(f"  {sign:<18} {planted:>7} {recall:>7.3f} {alarm:>12.3f}")
+        figures[sign] = {"planted": planted, "recall": recall, "false_alarm": alarm}
+    return figures
 
 
 def timing() -> None:
