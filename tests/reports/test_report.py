@@ -169,3 +169,11 @@ def test_pdf_opens_and_the_chart_drew(built: Built, tmp_path: Path) -> None:
         ]
         grey_bars = max(grey_bars, len(exact))
     assert grey_bars > 1000  # the monthly chart's expense bars (a blank chart leaves < 10)
+
+
+def test_yuan_rounds_half_even_and_puts_the_sign_first() -> None:
+    from puhui.reports.render import yuan
+
+    assert [yuan(v) for v in (123456850, 50, 150, -1877600, 0)] == [
+        "¥1,234,568", "¥0", "¥2", "-¥18,776", "¥0",
+    ]  # fmt: skip

@@ -219,9 +219,9 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def yuan(fen: int) -> str:
-    """Fen as whole yuan with thousands separators (half-even), e.g. ¥1,234,568."""
+    """Fen as whole yuan with thousands separators (half-even): ¥1,234,568, -¥18,776."""
     value = (Decimal(fen) / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-    return f"¥{value:,}"
+    return f"-¥{-value:,}" if value < 0 else f"¥{value:,}"
 
 
 def show(fact: Fact, lang: str) -> str:
