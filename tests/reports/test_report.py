@@ -177,3 +177,41 @@ def test_yuan_rounds_half_even_and_puts_the_sign_first() -> None:
     assert [yuan(v) for v in (123456850, 50, 150, -1877600, 0)] == [
         "¥1,234,568", "¥0", "¥2", "-¥18,776", "¥0",
     ]  # fmt: skip
+
+
+def test_owner_credit_comes_from_the_decision_audit(tmp_path: Path) -> None:
+    from puhui.governance import audit
+
+    db = Database(f"sqlite:///{tmp_path / 'bank.db'}")
+    audit.create_audit_tables(db)
+
+    def decide(n: int, pd: float, score: int) -> None:
+        entry = audit.AuditEntry(
+            decision_id=f"dec-{n}", application_id=f"app-{n}", customer_id="C000000042",
+            decided_at=f"2026-11-0{n}T10:00:00+00:00", inputs_sha256="x", features={},
+            strategy_version="s1", model_version="m-test", arm="champion", outcome="approve",
+            pd=pd, score=score, limit_minor=0, nominal_rate=None, currency="CNY",
+            rules_fired=[], reasons=[], outputs={},
+        )  # fmt: skip
+        with db.tx():
+            audit.record(db, entry)
+
+    decide(1, 0.05, 610)
+    decide(2, 0.21, 540)  # the latest decision is the one used
+    case = generate_business(13, months=12)
+    data = {**case.applicant, "owner_credit": {"customer_id": "C000000042"}}
+    built = build(json.dumps(data, ensure_ascii=False), case.statement_csv(), "en", db=db)
+    assert built.analysis.applicant.owner_pd == 0.21
+    assert built.analysis.value("owner.score") == 540
+    assert built.applicant_data["owner_credit"]["decision_id"] == "dec-2"
+    assert built.analysis.grade["features"]["owner_pd"] == 0.21
+    assert 'id="owner-score"' in built.html and "personal risk model, latest decision" in built.html
+    # regenerated after the owner is decided again: the recorded figures, the same bytes
+    entry = record(db, built, actor="test", fmt="html", created_at="2026-12-04T00:00:00+00:00")
+    decide(3, 0.02, 700)
+    again, identical = regenerate(db, entry)
+    assert identical and again.analysis.applicant.owner_pd == 0.21
+    unknown = {**case.applicant, "owner_credit": {"customer_id": "C404"}}
+    alone = build(json.dumps(unknown, ensure_ascii=False), case.statement_csv(), "en", db=db)
+    assert alone.applicant_data["owner_credit"]["source"] == "no decision in the audit"
+    assert alone.analysis.applicant.owner_pd is None

@@ -68,15 +68,15 @@ def due_diligence(
         lang,
         gateway=gateway,
         embeddings=embeddings,
+        db=_db() if record else None,  # type: ignore[arg-type]
     )
     data = built.output(fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     entry_id = ""
     if record:
-        db = _db()
         entry_id = record_report(
-            db,  # type: ignore[arg-type]
+            _db(),  # type: ignore[arg-type]
             built,
             actor="cli",
             fmt=fmt,

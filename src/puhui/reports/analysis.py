@@ -581,3 +581,6 @@ def _debt_and_coverage(a: Analysis) -> None:
         a.add(
             Fact("owner.pd", "实际控制人个人违约概率", "Owner's personal PD", app.owner_pd, "ratio")
         )
+    if app.owner_score is not None:
+        a.add(Fact("owner.score", "实际控制人个人信用评分", "Owner's credit score",
+                   app.owner_score, "count"))  # fmt: skip

@@ -69,6 +69,8 @@ class Applicant:
     related_accounts: tuple[RelatedAccount, ...]
     own_accounts: tuple[str, ...]
     owner_pd: float | None
+    owner_score: int | None
+    owner_source: str  # decision_audit (the bank's model), the file, or ""
     tax_filings: tuple[TaxFiling, ...]
     debts: tuple[Debt, ...]
     request: LoanRequest
@@ -236,7 +238,9 @@ def parse_applicant(data: Any) -> Applicant:
         _text(req, "purpose", "request.", False),
     )
     owner = data.get("owner_credit") or {}
-    owner_pd = owner.get("pd") if isinstance(owner, dict) else None
+    if not isinstance(owner, dict):
+        raise ValidationError("owner_credit must be an object", field="owner_credit")
+    owner_pd = owner.get("pd")
     if owner_pd is not None and (
         isinstance(owner_pd, bool)
         or not isinstance(owner_pd, int | float)
@@ -259,6 +263,8 @@ def parse_applicant(data: Any) -> Applicant:
         related_accounts=related,
         own_accounts=tuple(str(a) for a in own),
         owner_pd=None if owner_pd is None else float(owner_pd),
+        owner_score=owner.get("score") if isinstance(owner.get("score"), int) else None,
+        owner_source=str(owner.get("source", "")) if isinstance(owner, dict) else "",
         tax_filings=tax,
         debts=debts,
         request=request,

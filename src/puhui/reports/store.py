@@ -21,10 +21,11 @@ from puhui.db import Database
 from puhui.errors import NotFoundError, ValidationError
 from puhui.fingerprint import canonical, fingerprint
 from puhui.reports.analysis import ENGINE_VERSION, Analysis, analyse
-from puhui.reports.applicant import read_applicant
+from puhui.reports.applicant import parse_applicant, read_applicant
 from puhui.reports.categorise import rulebook
 from puhui.reports.grade import _model
 from puhui.reports.narrative import narrative as write_narrative
+from puhui.reports.owner import resolve_owner_credit
 from puhui.reports.render import LANGS, render_html, render_pdf, show
 from puhui.reports.statement import Transaction, read_statement
 
@@ -140,11 +141,16 @@ def build(
     gateway: Gateway | None = None,
     narrative: dict[str, Any] | None = None,
     embeddings: bool = False,
+    db: Database | None = None,
 ) -> Built:
-    """Analyse and render. `narrative` given (a regeneration) is used as it was recorded."""
+    """Analyse and render. `narrative` given (a regeneration) is used as it was recorded; with
+    `db`, the owner's credit is looked up in the decision audit (`owner.py`)."""
     if lang not in LANGS:
         raise ValidationError(f"lang must be one of {', '.join(LANGS)}", field="lang")
     applicant, data = read_applicant(applicant_raw)
+    if db is not None:  # the owner's PD from the decision audit, fixed into the inputs
+        data = resolve_owner_credit(db, data)
+        applicant = parse_applicant(data)
     rows = read_statement(statement_raw)
     analysis = analyse(applicant, rows, embeddings=embeddings)
     applicant_sha = fingerprint(data)

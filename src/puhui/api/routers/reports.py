@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from puhui.api.dependencies import DecisionsDep, RiskAnalyst
 from puhui.api.schemas.reports import DueDiligenceIn
 from puhui.reports import store
+from puhui.reports.owner import resolve_owner_credit
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -35,8 +36,10 @@ def due_diligence(body: DueDiligenceIn, decisions: DecisionsDep, key: RiskAnalys
         from puhui.ai.gateway import open_gateway
 
         gateway = open_gateway(decisions.settings)
+    # the owner's PD from the decision audit (a short read), then the build off the lock
+    applicant = decisions.with_db(lambda db: resolve_owner_credit(db, body.applicant))
     built = store.build(
-        json.dumps(body.applicant, ensure_ascii=False), body.statement_csv, body.lang,
+        json.dumps(applicant, ensure_ascii=False), body.statement_csv, body.lang,
         gateway=gateway, embeddings=body.embeddings,
     )  # fmt: skip
     data = built.output(body.format)
