@@ -10,7 +10,7 @@ import typer
 
 from puhui.cli.common import JSON
 from puhui.errors import ValidationError
-from puhui.output import print_json, print_table
+from puhui.output import err_console, print_json, print_table
 
 app = typer.Typer(
     help="Due-diligence reports for small-business credit (小微企业尽职调查报告).",
@@ -70,7 +70,11 @@ def due_diligence(
         embeddings=embeddings,
         db=_db() if record else None,  # type: ignore[arg-type]
     )
-    data = built.output(fmt)
+    if fmt == "pdf" and not json_output:  # WeasyPrint takes seconds: say so
+        with err_console.status("rendering the PDF (WeasyPrint)…"):
+            data = built.output(fmt)
+    else:
+        data = built.output(fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     entry_id = ""
