@@ -55,6 +55,8 @@ browser:
 	@if ! fc-list :lang=zh | grep -q .; then apt-get update && apt-get install -y fonts-wqy-zenhei; fi
 	@# governance: the validation report's PDF (WeasyPrint) needs Pango
 	@if ! ldconfig -p | grep -q libpango-1.0; then apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0; fi
+	@# reports: the due-diligence PDF test opens the PDF with poppler's pdftoppm
+	@command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y poppler-utils)
 
 ## preapproval: PySpark 4 runs on Java 17+; Debian's JDK when no `java` is on the PATH.
 java:

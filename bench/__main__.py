@@ -26,6 +26,7 @@ BENCHMARKS = [
     "bench.borrower",
     "bench.demo_bank",
     "bench.dashboard",
+    "bench.reports",
 ]
 
 

@@ -136,6 +136,13 @@ TASKS: dict[str, Task] = {
             frozenset({DataClass.CREDIT}),
             "explain a credit decision (credit data may not leave: refused on a large model)",
         ),
+        Task(
+            "report.narrate",
+            TaskKind.DRAFT,
+            frozenset({DataClass.INTERNAL}),
+            "draft a due-diligence report's narrative from its displayed cash-flow facts "
+            "(no identity, no grade; every number checked against the facts)",
+        ),
     )
 }
 

@@ -22,6 +22,7 @@ from puhui.cli import (
     model,
     monitor,
     population,
+    report,
     risk,
     server,
     servicing,
@@ -64,6 +65,7 @@ app.add_typer(assist.app, name="assist")
 app.add_typer(access.app, name="access")
 app.add_typer(borrower.app, name="app")
 app.add_typer(cost.app, name="cost")
+app.add_typer(report.app, name="report")
 
 
 @app.command()

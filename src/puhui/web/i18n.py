@@ -429,6 +429,24 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "severity.medium": ("中", "Medium"),
     "severity.high": ("高", "High"),
     "severity.critical": ("严重", "Critical"),
+    # due-diligence reports (web/reports.py)
+    "nav.reports": ("尽调报告", "Due diligence"),
+    "reports.title": ("小微企业尽职调查报告", "Small-business due-diligence reports"),
+    "reports.created": ("生成时间", "Created"),
+    "reports.applicant": ("申请企业", "Applicant"),
+    "reports.uscc": ("统一社会信用代码", "Credit code"),
+    "reports.grade": ("风险等级", "Grade"),
+    "reports.flags": ("预警信号", "Red flags"),
+    "reports.lang": ("语言", "Language"),
+    "reports.actor": ("生成人", "By"),
+    "reports.inputs": ("输入指纹", "Input fingerprints"),
+    "reports.open": ("查看", "Open"),
+    "reports.hint": (
+        "报告由 `puhui report due-diligence` 或 POST /v1/reports/due-diligence 生成；"
+        "打开时按存档输入重新生成并核对一致。",
+        "Reports are made by `puhui report due-diligence` or POST /v1/reports/due-diligence; "
+        "opening one rebuilds it from its stored inputs and checks it is identical.",
+    ),
 }
 
 

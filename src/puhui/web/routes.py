@@ -195,6 +195,7 @@ def _render(
                 "marketing",
                 "assist",
                 "qa",
+                "reports",
             )
             if access.may_see(viewer.role, page)
         ]
@@ -526,6 +527,9 @@ def install(app: FastAPI) -> None:
     from puhui.web import assist as assist_pages  # agent assist and QA pages
 
     assist_pages.install(app)
+    from puhui.web import reports as report_pages  # due-diligence reports
+
+    app.include_router(report_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)
