@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "portfolio": 4,  # simulates strategies through the book (servicing) or its twin
     "marketing": 4,
     "assist": 4,
+    "studio": 4,  # the creation platform: copy, posters, narration, reviews
     # interfaces
     "api": 5,
     "web": 5,
