@@ -129,7 +129,7 @@ def disclosure(facts: OfferFacts, lang: str) -> str:
 
 
 def compliance_alerts(text: str, channel: str, facts: OfferFacts) -> tuple[Alert, ...]:
-    """The one rule engine on `channel`, for marketing, knowing whether the offer is interest-free."""
+    """The one rule engine on `channel`, for marketing; it knows if the offer is interest-free."""
     context = {"purpose": "marketing", "interest_free": facts.interest_free}
     return tuple(check(text, channel=channel, context=context))
 
