@@ -27,7 +27,7 @@ from puhui.compliance import Alert
 from puhui.errors import PuhuiError, ValidationError
 from puhui.studio.copy import Draft, compliance_alerts
 
-LAYOUT_OF_CHANNEL = {"poster": "poster", "social": "social", "video": "poster"}
+LAYOUT_OF_CHANNEL = {"poster": "poster", "social": "social", "video": "video"}
 FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
