@@ -1,4 +1,4 @@
-"""Narration (espeak-ng) and the video (ffmpeg), probed with ffprobe and looked at frame by frame."""
+"""Narration (espeak-ng) and the video (ffmpeg), probed with ffprobe; frames looked at."""
 
 from __future__ import annotations
 

@@ -83,6 +83,25 @@ class OfferFacts:
         }
 
 
+def facts_from_dict(data: dict[str, Any]) -> OfferFacts:
+    """The inverse of `OfferFacts.to_dict`: a stored draft keeps the figures it was written with."""
+    return OfferFacts(
+        product_id=str(data["product_id"]),
+        product_version=int(data["product_version"]),
+        product_name=str(data["product_name"]),
+        currency=str(data["currency"]),
+        nominal=Rate.of(data["nominal_rate"]),
+        daily=Rate.of(data["daily_rate"]),
+        apr_low=Rate.of(data["apr_low"]),
+        apr_high=Rate.of(data["apr_high"]),
+        amount_min=Decimal(data["amount_min"]),
+        amount_max=Decimal(data["amount_max"]),
+        terms=tuple(int(t) for t in data["terms"]),
+        interest_free=bool(data["interest_free"]),
+        lender={str(k): str(v) for k, v in data["lender"].items()},
+    )
+
+
 def _name(name: str, lang: str) -> str:
     """'Revolving micro-loan (循环微贷)' -> the part in `lang`."""
     if "(" in name and name.endswith(")"):
