@@ -23,6 +23,7 @@ from puhui.cli import (
     server,
     servicing,
     simulate,
+    studio,
 )
 from puhui.cli.common import JSON, PuhuiGroup
 from puhui.cli.run import run
@@ -58,6 +59,7 @@ app.command("simulate")(simulate.simulate)
 app.command("optimise")(simulate.optimise)
 app.add_typer(marketing.app, name="marketing")
 app.add_typer(assist.app, name="assist")
+app.add_typer(studio.app, name="studio")
 
 
 @app.command()
