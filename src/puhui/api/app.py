@@ -23,6 +23,7 @@ from puhui.api.routers import ledger as ledger_router
 from puhui.api.routers import lines as lines_router
 from puhui.api.routers import loans as loans_router
 from puhui.api.routers import models as models_router
+from puhui.api.routers import studio as studio_router
 from puhui.services.decisions_context import DecisionsContext
 from puhui.settings import Settings, get_settings
 from puhui.web import routes as console
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         yield
         app.state.decisions.close()
         close_assist(app)
+        studio_router.close_studio(app)
         if platform is None:
             opened.close()
 
@@ -88,5 +90,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     governance_router.install_metrics(opened.metrics.registry, settings.database_url)
     app.include_router(assist_router.router)
     app.include_router(assist_router.compliance)
+    app.include_router(studio_router.router)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
     return app
