@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.governance",
     "bench.triangle",
     "bench.assist",
+    "bench.studio",
 ]
 
 
