@@ -30,6 +30,8 @@ PAGES: Mapping[str, frozenset[Role]] = {
     # agent assist: agents run calls; QA supervisors review every call
     "assist": frozenset({Role.AGENT, Role.ADMIN}),
     "qa": frozenset({Role.QA_SUPERVISOR, Role.ADMIN}),
+    # creation platform: operators make, approvers check
+    "studio": frozenset({Role.OPERATOR, Role.APPROVER, Role.ADMIN}),
 }
 
 #: Feature names that identify a person directly; masked for roles without customer access.

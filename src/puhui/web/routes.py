@@ -144,6 +144,7 @@ def _render(
                 "marketing",
                 "assist",
                 "qa",
+                "studio",
             )
             if access.may_see(viewer.role, page)
         ]
@@ -436,6 +437,9 @@ def install(app: FastAPI) -> None:
     from puhui.web import assist as assist_pages  # agent assist and QA pages
 
     assist_pages.install(app)
+    from puhui.web import studio as studio_pages  # the creation platform
+
+    studio_pages.install(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)

@@ -53,7 +53,7 @@ def close_studio(app: Any) -> None:
         app.state.studio_gateway = None
 
 
-def _gateway(app: Any) -> Gateway | None:
+def studio_gateway(app: Any) -> Gateway | None:
     """The gateway when a large model is configured (its calls logged), else None."""
     gateway: Gateway | None = getattr(app.state, "studio_gateway", None)
     if gateway is None:
@@ -81,7 +81,7 @@ def post_draft(request: Request, body: DraftIn, key: StudioMaker) -> dict[str, A
     store = studio_store(request.app)
     stored = create_draft(
         store, brief, offer_facts(), _actor(key), mode=body.mode, text=body.text,
-        gateway=_gateway(request.app),
+        gateway=studio_gateway(request.app),
     )  # fmt: skip
     return _full(store, stored.draft_id)
 
