@@ -67,6 +67,13 @@ def test_alerts_block_approval_and_bad_input_is_a_problem(server: Server) -> Non
     own = admin.post("/v1/studio/drafts", json={"channel": "sms"}).json()
     mine = admin.post(f"/v1/studio/drafts/{own['draft_id']}/review", json={"decision": "approve"})
     assert mine.status_code == 409 and mine.json()["field"] == "reviewer"
+    catalog = operator.post(
+        "/v1/studio/drafts", json={"channel": "sms", "product_id": "puhui-revolving-micro"}
+    )
+    assert catalog.status_code == 201, catalog.text  # the book registers the shipped product
+    assert catalog.json()["facts"]["product_version"] >= 1
+    missing = operator.post("/v1/studio/drafts", json={"product_id": "no-such-product"})
+    assert missing.status_code == 404 and missing.json()["field"] == "product"
     bad = operator.post("/v1/studio/drafts", json={"channel": "billboard"})
     assert bad.status_code == 422 and bad.json()["field"] == "channel"
     assert operator.get("/v1/studio/drafts/" + "0" * 32).status_code == 404

@@ -20,6 +20,7 @@ from puhui.api.dependencies import StudioChecker, StudioMaker, StudioReader
 from puhui.api.keys import ApiKey
 from puhui.api.schemas.studio import DraftIn, RenderIn, ReviewIn
 from puhui.db import connect
+from puhui.servicing.catalog import load_product
 from puhui.studio import Brief, offer_facts
 from puhui.studio.store import StudioStore
 from puhui.studio.workflow import create_draft, narrate_draft, render_draft
@@ -77,10 +78,15 @@ def _full(store: StudioStore, draft_id: str) -> dict[str, Any]:
 
 @router.post("/drafts", status_code=201, summary="Draft copy from a brief, checked (maker)")
 def post_draft(request: Request, body: DraftIn, key: StudioMaker) -> dict[str, Any]:
-    brief = Brief.of(body.model_dump(exclude={"mode", "text"}))
+    brief = Brief.of(body.model_dump(exclude={"mode", "text", "product_id"}))
+    product = None
+    if body.product_id:  # the book's stored catalog, its latest version
+        product_id = body.product_id
+        platform = request.app.state.platform
+        product = platform.with_lending(lambda lending: load_product(lending.db, product_id))
     store = studio_store(request.app)
     stored = create_draft(
-        store, brief, offer_facts(), _actor(key), mode=body.mode, text=body.text,
+        store, brief, offer_facts(product), _actor(key), mode=body.mode, text=body.text,
         gateway=studio_gateway(request.app),
     )  # fmt: skip
     return _full(store, stored.draft_id)

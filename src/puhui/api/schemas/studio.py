@@ -20,6 +20,11 @@ class DraftIn(Strict):
     length: str = Field("", max_length=10)
     message: str = Field("", max_length=500, description="The marketer's own line (checked)")
     offer_url: str = Field("https://puhui.example/offer", max_length=300)
+    product_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="A product of the lending catalog (default: the shipped product)",
+    )
     mode: Literal["draft", "expand", "rewrite"] = "draft"
     text: str = Field("", max_length=4000, description="The text to expand or rewrite")
 
