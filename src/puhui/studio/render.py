@@ -159,16 +159,30 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
+def _lines_at(text: str, size: int, w: int, h: int) -> list[str] | None:
+    font = _font(size)
+    lines = wrap(text, font, w)
+    fits = len(lines) * size * LINE_SPACING <= h + size * (LINE_SPACING - 1)
+    return lines if fits and all(font.getlength(line) <= w for line in lines) else None
+
+
 def _fit(text: str, spec: dict[str, Any]) -> tuple[int, list[str]] | None:
+    """The largest size (in steps of 2 px from `size` down to `min_size`) at which the text
+    fits its box, found by bisection (a smaller font never needs more room): a few font loads
+    instead of one per size."""
     _, _, w, h = spec["box"]
-    for size in range(int(spec["size"]), int(spec["min_size"]) - 1, -2):
-        font = _font(size)
-        lines = wrap(text, font, w)
-        if len(lines) * size * LINE_SPACING <= h + size * (LINE_SPACING - 1) and all(
-            font.getlength(line) <= w for line in lines
-        ):
-            return size, lines
-    return None
+    sizes = list(range(int(spec["size"]), int(spec["min_size"]) - 1, -2))
+    best: tuple[int, list[str]] | None = None
+    low, high = 0, len(sizes) - 1  # sizes[low] is the largest not yet ruled out
+    while low <= high:
+        mid = (low + high) // 2
+        lines = _lines_at(text, sizes[mid], w, h)
+        if lines is None:
+            low = mid + 1
+        else:
+            best = (sizes[mid], lines)
+            high = mid - 1
+    return best
 
 
 _SENTENCE = re.compile(r".+?(?:[。！？!?；;]|\.(?=\s|$))\s*|.+$", re.S)
