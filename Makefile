@@ -65,6 +65,8 @@ java:
 ## assist: espeak-ng synthesises the speech that transcription tests and benchmarks hear.
 speech:
 	@command -v espeak-ng >/dev/null || (apt-get update && apt-get install -y espeak-ng)
+	@# studio: narrated videos (poster + subtitles + narration) are assembled with ffmpeg
+	@command -v ffmpeg >/dev/null || (apt-get update && apt-get install -y ffmpeg)
 
 ## Benchmarks: print figures with machine info (never timed assertions).
 bench: install-dev java speech

@@ -27,6 +27,7 @@ BENCHMARKS = [
     "bench.demo_bank",
     "bench.dashboard",
     "bench.reports",
+    "bench.studio",
 ]
 
 

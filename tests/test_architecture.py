@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "borrower": 4,  # the borrower's use cases over the book (the /app pages are in web/)
     "cost": 4,  # meters a real workload through the book and the decision service
     "reports": 4,  # due-diligence reports: analysis of a business applicant, rendering, audit
+    "studio": 4,  # the creation platform: copy, posters, narration, reviews
     # interfaces
     "api": 5,
     "web": 5,

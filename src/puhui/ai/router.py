@@ -131,6 +131,12 @@ TASKS: dict[str, Task] = {
             "free-form assistant for service agents",
         ),
         Task(
+            "studio.draft",
+            TaskKind.DRAFT,
+            frozenset({DataClass.PUBLIC}),
+            "draft, expand or rewrite marketing copy from a brief and the product's figures",
+        ),
+        Task(
             "risk.explain",
             TaskKind.SUMMARIZE,
             frozenset({DataClass.CREDIT}),

@@ -24,6 +24,7 @@ from puhui.api.routers import lines as lines_router
 from puhui.api.routers import loans as loans_router
 from puhui.api.routers import models as models_router
 from puhui.api.routers import reports as reports_router
+from puhui.api.routers import studio as studio_router
 from puhui.services.decisions_context import DecisionsContext
 from puhui.settings import Settings, get_settings
 from puhui.web import routes as console
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.state.decisions.close()
         close_assist(app)
         app.state.borrower_app.close()
+        studio_router.close_studio(app)
         if platform is None:
             opened.close()
 
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(assist_router.router)
     app.include_router(assist_router.compliance)
     app.include_router(reports_router.router)
+    app.include_router(studio_router.router)
     console.install(app)  # the console: /console pages, /console/static, / -> /console
     borrower_app.install(app)  # the borrower's mobile app: /app
     return app

@@ -117,3 +117,9 @@ async def idempotency_key(
 
 
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+#: The creation platform: operators draft, render and narrate (makers); approvers review
+#: (checkers); both read drafts and download assets.
+StudioMaker = Annotated[ApiKey, Depends(require(Role.OPERATOR))]
+StudioChecker = Annotated[ApiKey, Depends(require(Role.APPROVER))]
+StudioReader = Annotated[ApiKey, Depends(require(Role.OPERATOR, Role.APPROVER))]

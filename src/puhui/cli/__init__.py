@@ -27,6 +27,7 @@ from puhui.cli import (
     server,
     servicing,
     simulate,
+    studio,
 )
 from puhui.cli.common import JSON, PuhuiGroup
 from puhui.cli.run import run
@@ -66,6 +67,7 @@ app.add_typer(access.app, name="access")
 app.add_typer(borrower.app, name="app")
 app.add_typer(cost.app, name="cost")
 app.add_typer(report.app, name="report")
+app.add_typer(studio.app, name="studio")
 
 
 @app.command()

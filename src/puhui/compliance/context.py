@@ -25,6 +25,7 @@ class Context:
     identity_verified: bool | None = None  # None: not a conversation with an identity step
     apr_disclosed: bool = False  # the annualised rate was already stated (earlier in the call)
     local_time: time | None = None  # the customer's local time of the contact
+    interest_free: bool | None = None  # the offer has an interest-free period (None: unknown)
 
     def __post_init__(self) -> None:
         if self.purpose is not None and self.purpose not in PURPOSES:
@@ -73,6 +74,7 @@ class Context:
             "identity_verified": self.identity_verified,
             "apr_disclosed": self.apr_disclosed,
             "local_time": self.local_time.strftime("%H:%M") if self.local_time else None,
+            "interest_free": self.interest_free,
         }
 
 
@@ -89,7 +91,7 @@ def _coerce(key: str, raw: Any) -> Any:
         if raw is None or isinstance(raw, time):
             return raw
         return parse_time(str(raw), field)
-    if key in ("identity_verified",):
+    if key in ("identity_verified", "interest_free"):
         if raw is None or isinstance(raw, bool):
             return raw
         raise ValidationError(f"{key} must be true, false or null", field=field)

@@ -20,7 +20,7 @@ from typing import Any
 from puhui.errors import NotFoundError, ValidationError
 
 SEVERITIES = ("low", "medium", "high", "critical")
-CHANNELS = ("call", "sms", "poster", "copy", "app_message", "chat")
+CHANNELS = ("call", "sms", "poster", "copy", "app_message", "chat", "social", "video")
 PURPOSES = ("marketing", "collection", "service")
 LANGS = ("zh", "en")
 

@@ -32,6 +32,8 @@ PAGES: Mapping[str, frozenset[Role]] = {
     "qa": frozenset({Role.QA_SUPERVISOR, Role.ADMIN}),
     # due-diligence reports: risk analysts write them
     "reports": frozenset({Role.RISK_ANALYST, Role.ADMIN}),
+    # creation platform: operators make, approvers check
+    "studio": frozenset({Role.OPERATOR, Role.APPROVER, Role.ADMIN}),
 }
 
 #: Feature names that identify a person directly; masked for roles without customer access.

@@ -196,6 +196,7 @@ def _render(
                 "assist",
                 "qa",
                 "reports",
+                "studio",
             )
             if access.may_see(viewer.role, page)
         ]
@@ -530,6 +531,9 @@ def install(app: FastAPI) -> None:
     from puhui.web import reports as report_pages  # due-diligence reports
 
     app.include_router(report_pages.router)
+    from puhui.web import studio as studio_pages  # the creation platform
+
+    studio_pages.install(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="console")
 
     @app.get("/", include_in_schema=False)

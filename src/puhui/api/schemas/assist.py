@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Purpose = Literal["marketing", "collection", "service"]
-Channel = Literal["call", "sms", "poster", "copy", "app_message", "chat"]
+Channel = Literal["call", "sms", "poster", "copy", "app_message", "chat", "social", "video"]
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
