@@ -10,6 +10,7 @@ import pytest
 
 from puhui.population.business import generate_business
 from tests.api.conftest import Server, start_server
+from tests.web.conftest import post_login
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_due_diligence_over_http(server: Server) -> None:
         assert admin.get("/v1/reports").status_code == 200
     # the console lists it for risk analysts and rebuilds it identically; agents may not see it
     with httpx.Client(base_url=server.base_url) as console:
-        console.post("/console/login", data={"api_key": server.keys["risk_analyst"]})
+        assert post_login(console, server.keys["risk_analyst"]).status_code == 303
         page = console.get("/console/reports?lang=en")
         assert page.status_code == 200 and "Small-business due-diligence reports" in page.text
         assert f"/console/reports/{entry}" in page.text and case.applicant["uscc"] in page.text
@@ -61,5 +62,5 @@ def test_due_diligence_over_http(server: Server) -> None:
         assert "script-src 'unsafe-inline'" in shown.headers["content-security-policy"]
         assert console.get(f"/console/reports/{'0' * 32}").status_code == 404
     with httpx.Client(base_url=server.base_url) as console:
-        console.post("/console/login", data={"api_key": server.keys["agent"]})
+        assert post_login(console, server.keys["agent"]).status_code == 303
         assert console.get("/console/reports").status_code == 403

@@ -22,7 +22,7 @@ from puhui.errors import NotFoundError, PuhuiError
 from puhui.studio import Brief, offer_facts
 from puhui.studio.copy import CHANNELS, LENGTHS, PURPOSES
 from puhui.studio.workflow import create_draft, narrate_draft, render_draft
-from puhui.web.routes import PREFIX, Viewer, _gate, _not_found, _render
+from puhui.web.routes import PREFIX, Viewer, _gate, _not_found, _render, form_allowed, refused
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -30,8 +30,11 @@ MAKERS = {Role.OPERATOR, Role.ADMIN}
 CHECKERS = {Role.APPROVER, Role.ADMIN}
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request) -> dict[str, str] | None:
+    """The posted form, or None for a cross-site or tokenless POST (refused, nothing changes)."""
     parsed = parse_qs((await request.body()).decode("utf-8", "replace"))
+    if not form_allowed(request, parsed):
+        return None
     return {k: v[0] for k, v in parsed.items()}
 
 
@@ -60,6 +63,8 @@ async def studio_create(request: Request) -> Response:
     if viewer.role not in MAKERS:
         return _render(request, viewer, "message.html", 403, kind="forbidden")
     form = await _form(request)
+    if form is None:
+        return refused(request, viewer)
     fields = ("purpose", "channel", "lang", "audience", "length", "message", "offer_url")
     data = {k: form[k] for k in fields if form.get(k, "").strip()}
     try:
@@ -113,6 +118,8 @@ async def studio_act(request: Request, draft_id: str, action: str) -> Response:
     if viewer.role not in allowed:
         return _render(request, viewer, "message.html", 403, kind="forbidden")
     form = await _form(request)
+    if form is None:
+        return refused(request, viewer)
     store = studio_store(request.app)
     try:
         if action == "render":
