@@ -80,7 +80,7 @@ def test_every_route_names_its_role(app: FastAPI) -> None:
         assert roles == PUBLIC or "admin" in roles
 
 
-_CANDIDATES = ("1", "x1", "cu_" + "a" * 26, "C1", "abc123")
+_CANDIDATES = ("1", "x1", "cu_" + "a" * 26, "C1", "abc123", "0" * 32)
 
 
 def _value(param: dict[str, Any]) -> str:

@@ -55,7 +55,7 @@ def service(
     strategy = bind_model(load_strategy(), model)
 
     def grant(db: Database, result: DecisionResult, decision_id: str) -> str:
-        line_id = f"L-{decision_id[:12]}"
+        line_id = f"L-{decision_id}"  # the whole id: a UUIDv7 prefix is only its millisecond
         db.execute("INSERT INTO test_lines VALUES (?, ?)", (line_id, result.limit_minor))
         return line_id
 
